@@ -1,0 +1,83 @@
+import { GatehouseError } from '../errors';
+import type { SecretStore } from './secret-store';
+
+type Keytar = typeof import('keytar');
+
+/**
+ * SecretStore over keytar (macOS Keychain, Windows Credential Manager, libsecret's Secret
+ * Service on Linux). Every failure becomes KEYCHAIN_LOCKED or KEYCHAIN_UNAVAILABLE with a fix;
+ * there is never a plaintext fallback.
+ */
+export class KeytarSecretStore implements SecretStore {
+  readonly backendName: string;
+  private keytar: Keytar | null = null;
+
+  constructor(private readonly service: string) {
+    this.backendName =
+      process.platform === 'darwin' ? 'macOS Keychain' : process.platform === 'win32' ? 'Windows Credential Manager' : 'Secret Service (libsecret)';
+  }
+
+  private load(): Keytar {
+    if (this.keytar) return this.keytar;
+    try {
+      // Loaded lazily so that commands that never touch a secret work without the native module.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      this.keytar = require('keytar') as Keytar;
+      return this.keytar;
+    } catch (err) {
+      throw new GatehouseError(
+        'KEYCHAIN_UNAVAILABLE',
+        `The keychain module (keytar) could not be loaded: ${(err as Error).message}.`,
+        'Reinstall Gatehouse; on Linux from source, install libsecret-1-dev first, then run npm install again.',
+        { cause: err },
+      );
+    }
+  }
+
+  private translate(err: unknown, action: string): GatehouseError {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/locked/i.test(msg)) {
+      return new GatehouseError(
+        'KEYCHAIN_LOCKED',
+        `The keychain is locked, so Gatehouse could not ${action} (${this.backendName}: ${msg}).`,
+        'Unlock your login keyring (for example by logging in to the desktop session, or with your keyring manager such as Seahorse) and try again. Gatehouse never falls back to storing the key in a file.',
+        { cause: err },
+      );
+    }
+    return new GatehouseError(
+      'KEYCHAIN_UNAVAILABLE',
+      `The keychain is not available, so Gatehouse could not ${action} (${this.backendName}: ${msg}).`,
+      process.platform === 'linux'
+        ? 'Start a Secret Service provider such as gnome-keyring-daemon in your session (it needs a D-Bus session bus, DBUS_SESSION_BUS_ADDRESS) and try again. Gatehouse never falls back to storing the key in a file.'
+        : 'Make sure your user keychain is available and try again. Gatehouse never falls back to storing the key in a file.',
+      { cause: err },
+    );
+  }
+
+  async get(account: string): Promise<string | null> {
+    const keytar = this.load();
+    try {
+      return await keytar.getPassword(this.service, account);
+    } catch (err) {
+      throw this.translate(err, `read "${account}"`);
+    }
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    const keytar = this.load();
+    try {
+      await keytar.setPassword(this.service, account, secret);
+    } catch (err) {
+      throw this.translate(err, `store "${account}"`);
+    }
+  }
+
+  async delete(account: string): Promise<boolean> {
+    const keytar = this.load();
+    try {
+      return await keytar.deletePassword(this.service, account);
+    } catch (err) {
+      throw this.translate(err, `delete "${account}"`);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import path from 'node:path';
+import net from 'node:net';
+import { z } from 'zod';
+import type { Settings, SettingsPatch } from '../../shared/api';
+import { GatehouseError } from './errors';
+import { readJsonFile, writeFileAtomic } from './atomic-file';
+import { gatehouseHome } from './paths';
+
+export const DEFAULT_IMAGE = 'ghcr.io/cabinlab/litellm-claude-code:latest';
+export const DEFAULT_DB_IMAGE = 'postgres:16';
+
+/** Names that must never be set through extraEnv: they are secrets or derived by Gatehouse. */
+const RESERVED_ENV = new Set([
+  'LITELLM_MASTER_KEY',
+  'LITELLM_SALT_KEY',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'DATABASE_URL',
+  'POSTGRES_PASSWORD',
+]);
+
+// Docker's own grammar for references is long; this catches the mistakes people make
+// (spaces, upper case in the path, empty parts) and leaves the rest to Docker.
+const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const imageRef = z.string().trim().regex(IMAGE_REF, 'is not a valid image reference (like "ghcr.io/owner/name:tag")');
+
+export const settingsSchema = z
+  .object({
+    image: imageRef,
+    port: z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535'),
+    bindAddress: z.string().refine((v) => net.isIP(v) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0'),
+    stackName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1–40 lower-case letters, digits, "-" or "_", starting with a letter or digit'),
+    extraEnv: z.record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'names must be letters, digits and "_"'),
+      z.string().max(4096),
+    ),
+    clipboardClearSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(600, 'must be at most 600 seconds'),
+    keyMaxAgeDays: z.number().int().min(1).max(3650),
+    logBufferEntries: z.number().int().min(1000).max(1_000_000),
+    watchedFolders: z.array(z.string().refine((p) => path.isAbsolute(p), 'must be absolute paths')),
+    stopGatewayOnQuit: z.boolean(),
+    database: z.object({
+      enabled: z.boolean(),
+      image: imageRef,
+      volume: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a Docker volume name')
+        .nullable(),
+    }),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    for (const name of Object.keys(s.extraEnv)) {
+      if (RESERVED_ENV.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extraEnv', name],
+          message: 'is a secret that Gatehouse keeps in the keychain; it cannot be set as plain environment',
+        });
+      }
+    }
+  });
+
+export const DEFAULT_SETTINGS: Settings = {
+  image: DEFAULT_IMAGE,
+  port: 4000,
+  bindAddress: '127.0.0.1',
+  stackName: 'gatehouse',
+  extraEnv: {},
+  clipboardClearSeconds: 30,
+  keyMaxAgeDays: 90,
+  logBufferEntries: 100_000,
+  watchedFolders: [],
+  stopGatewayOnQuit: false,
+  database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
+};
+
+function invalid(error: z.ZodError, source: string): GatehouseError {
+  const issue = error.issues[0];
+  const field = issue && issue.path.length ? issue.path.join('.') : '(settings)';
+  const msg = issue ? issue.message : 'is invalid';
+  return new GatehouseError(
+    'SETTINGS_INVALID',
+    `Invalid setting "${field}" in ${source}: ${msg}.`,
+    `Correct "${field}" and try again.`,
+  );
+}
+
+export function validateSettings(candidate: unknown, source: string): Settings {
+  const parsed = settingsSchema.safeParse(candidate);
+  if (!parsed.success) throw invalid(parsed.error, source);
+  return parsed.data;
+}
+
+function mergePatch(base: Settings, patch: SettingsPatch): Settings {
+  return { ...base, ...patch, database: { ...base.database, ...(patch.database ?? {}) } };
+}
+
+/** Environment overrides for power users and tests; they apply on top of the file and are never saved. */
+export function envOverrides(env: NodeJS.ProcessEnv): SettingsPatch {
+  const patch: SettingsPatch = {};
+  if (env.GATEHOUSE_STACK) patch.stackName = env.GATEHOUSE_STACK;
+  if (env.GATEHOUSE_IMAGE) patch.image = env.GATEHOUSE_IMAGE;
+  if (env.GATEHOUSE_BIND) patch.bindAddress = env.GATEHOUSE_BIND;
+  if (env.GATEHOUSE_PORT) {
+    const port = Number(env.GATEHOUSE_PORT);
+    patch.port = Number.isInteger(port) ? port : (NaN as number);
+  }
+  return patch;
+}
+
+/**
+ * Settings saved as JSON in the app data folder. The effective settings are
+ * defaults ← settings.json ← environment overrides; only the file layer is ever written.
+ */
+export class SettingsStore {
+  readonly file: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private cached: Settings | null = null;
+
+  constructor(options: { home?: string; env?: NodeJS.ProcessEnv } = {}) {
+    this.env = options.env ?? process.env;
+    this.file = path.join(options.home ?? gatehouseHome(this.env), 'settings.json');
+  }
+
+  private async readFileLayer(): Promise<Settings> {
+    let raw: unknown;
+    try {
+      raw = await readJsonFile(this.file);
+    } catch (err) {
+      throw new GatehouseError(
+        'SETTINGS_INVALID',
+        `Settings file ${this.file} is not valid JSON: ${(err as Error).message}.`,
+        `Fix or delete ${this.file}; Gatehouse then starts from its defaults.`,
+      );
+    }
+    if (raw === undefined) return DEFAULT_SETTINGS;
+    if (typeof raw !== 'object' || raw === null) {
+      throw new GatehouseError('SETTINGS_INVALID', `Settings file ${this.file} does not hold an object.`, `Fix or delete ${this.file}.`);
+    }
+    return validateSettings(mergePatch(DEFAULT_SETTINGS, raw as SettingsPatch), this.file);
+  }
+
+  async get(): Promise<Settings> {
+    if (this.cached) return this.cached;
+    const fileLayer = await this.readFileLayer();
+    this.cached = validateSettings(mergePatch(fileLayer, envOverrides(this.env)), 'the GATEHOUSE_* environment');
+    return this.cached;
+  }
+
+  async update(patch: SettingsPatch): Promise<Settings> {
+    const fileLayer = await this.readFileLayer();
+    const next = validateSettings(mergePatch(fileLayer, patch), 'the update');
+    await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
+    this.cached = null;
+    return this.get();
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The IPC contract between the renderer and the main process: every method the renderer may
+ * invoke and every event main may push, with the types both sides see.
+ *
+ * Adding a method = one line in InvokeMap + its name in INVOKE_CHANNELS + a handler in
+ * electron/ipc-handlers.ts (the compiler enforces the last two) + an argument schema in
+ * shared/ipc-schemas.ts. The preload bridge and the main-side registration are generic over
+ * these maps, so nothing else changes.
+ *
+ * This file must stay free of runtime dependencies: the sandboxed preload and the renderer
+ * bundle import it.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Stack
+// ---------------------------------------------------------------------------------------------
+
+export type StackState =
+  | 'absent' // no container with the stack's label exists
+  | 'stopped' // container exists, not running, exited cleanly or was stopped by the user
+  | 'pulling' // image is being pulled
+  | 'starting' // container started, waiting for health and the barrier check
+  | 'healthy' // healthy and the barrier holds (401 without key, 200 with key)
+  | 'unhealthy' // running but health checks fail
+  | 'unsafe' // running but answers without a key: the barrier does not hold
+  | 'crashed' // container died on its own (non-zero exit, or exited while it should run)
+  | 'stopping';
+
+export interface LayerProgress {
+  id: string;
+  status: string; // Docker's own words: "Downloading", "Extracting", "Pull complete", ...
+  current: number; // bytes
+  total: number; // bytes, 0 when unknown
+}
+
+export interface PullProgress {
+  image: string;
+  layers: LayerProgress[];
+  currentBytes: number;
+  totalBytes: number;
+  /** 0..100, or null while the total is unknown. */
+  percent: number | null;
+  status: string;
+}
+
+export type DatabaseState = 'absent' | 'stopped' | 'starting' | 'healthy' | 'unhealthy' | 'crashed' | 'stopping';
+
+export interface DatabaseStatus {
+  state: DatabaseState;
+  containerId: string | null;
+  image: string;
+  volume: string;
+  /** Whether the gateway reports its database connection as healthy. */
+  connected: boolean | null;
+}
+
+export interface StackStatus {
+  state: StackState;
+  stackName: string;
+  /** The configured image reference. */
+  image: string;
+  /** Repo digest of the image the container runs (or would run), e.g. "sha256:…"; null if unknown. */
+  imageDigest: string | null;
+  imageId: string | null;
+  /** The URL clients use, e.g. http://127.0.0.1:4000 */
+  url: string;
+  bindAddress: string;
+  port: number;
+  containerId: string | null;
+  /** ISO time the container last started. */
+  startedAt: string | null;
+  uptimeMs: number | null;
+  /** Fingerprint of the key the running container was created with (never the key). */
+  keyFingerprint: string | null;
+  exitCode: number | null;
+  /** One human sentence about the state: why unsafe, why crashed, what is happening. */
+  detail: string | null;
+  pull: PullProgress | null;
+  /** Null when the database service is off in settings. */
+  database: DatabaseStatus | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------
+
+export interface KeyInfo {
+  exists: boolean;
+  /** Short SHA-256 prefix of the key, e.g. "sha256:3f9a1c2e4b7d". Never the key itself. */
+  fingerprint: string | null;
+  createdAt: string | null;
+  rotatedAt: string | null;
+  ageDays: number | null;
+  /** A rotation was interrupted and has not been recovered yet. */
+  pendingRotation: boolean;
+}
+
+export type RotationStep = 'journal' | 'recreate' | 'verify' | 'commit' | 'done' | 'rollback';
+
+export interface RotationProgress {
+  step: RotationStep;
+  message: string;
+}
+
+export interface RotationResult {
+  fingerprint: string;
+  previousFingerprint: string;
+  rotatedAt: string;
+  /** Whether a running gateway was recreated with the new key. */
+  gatewayRecreated: boolean;
+}
+
+export interface ClipboardState {
+  /** The clipboard holds the key and a clear is scheduled. */
+  active: boolean;
+  clearsAt: string | null;
+  secondsLeft: number | null;
+}
+
+export interface ClaudeStatus {
+  tokenStored: boolean;
+  /** Whether the credentials volume holds a Claude login; null when it cannot be told. */
+  volumeHasLogin: boolean | null;
+  volume: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+// ---------------------------------------------------------------------------------------------
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+export type LogStream = 'stdout' | 'stderr' | 'system';
+
+export interface LogEntry {
+  seq: number;
+  /** ISO timestamp from Docker (the time the line was written). */
+  time: string;
+  stream: LogStream;
+  level: LogLevel;
+  /** Where the line came from: "LiteLLM Proxy", "uvicorn", "entrypoint", "gatehouse", … */
+  source: string;
+  /** The line, redacted; a traceback's lines are joined with "\n". */
+  message: string;
+  containerId: string | null;
+}
+
+export interface LogQuery {
+  minLevel?: LogLevel;
+  stream?: LogStream;
+  text?: string;
+  regex?: boolean;
+  since?: string;
+  until?: string;
+  /** Return at most this many entries, newest last. */
+  limit?: number;
+  /** Skip this many of the matches counted from the start. */
+  offset?: number;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  /** Number of entries matching the query (before offset/limit). */
+  total: number;
+}
+
+export interface WarningGroup {
+  id: string;
+  level: LogLevel;
+  /** The message with numbers, ids and timestamps masked. */
+  pattern: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  example: string;
+  acknowledged: boolean;
+}
+
+export type ExportFormat = 'text' | 'jsonl';
+
+// ---------------------------------------------------------------------------------------------
+// Security
+// ---------------------------------------------------------------------------------------------
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+/** Gatehouse actions a check can offer as its fix. */
+export type FixAction =
+  | 'key:create'
+  | 'key:rotate'
+  | 'stack:restart'
+  | 'settings:bind-loopback'
+  | 'key:import'
+  | 'claude:set-token';
+
+export interface SecurityCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** One sentence on what the check found. */
+  finding: string;
+  /** What to do about it; null when it passes. */
+  fix: string | null;
+  action: FixAction | null;
+}
+
+export interface SecurityReport {
+  checkedAt: string;
+  checks: SecurityCheck[];
+  worst: CheckStatus;
+}
+
+/** What the desktop app reports about its own hardening (security check 13). */
+export interface AppHardening {
+  contextIsolation: boolean;
+  sandbox: boolean;
+  nodeIntegration: boolean;
+  webSecurity: boolean;
+  csp: string | null;
+  navigationBlocked: boolean;
+  windowOpenDenied: boolean;
+  permissionsDenied: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+export interface DatabaseSettings {
+  enabled: boolean;
+  image: string;
+  /** Name of the data volume; null = "<stack>-db-data". */
+  volume: string | null;
+}
+
+export interface Settings {
+  image: string;
+  port: number;
+  bindAddress: string;
+  stackName: string;
+  /** Extra non-secret environment for the gateway, e.g. LITELLM_LOG, JSON_LOGS. */
+  extraEnv: Record<string, string>;
+  clipboardClearSeconds: number;
+  keyMaxAgeDays: number;
+  logBufferEntries: number;
+  /** Folders whose .env files the security check scans for plaintext keys. */
+  watchedFolders: string[];
+  /** Whether quitting the desktop app also stops the gateway. */
+  stopGatewayOnQuit: boolean;
+  database: DatabaseSettings;
+}
+
+export type SettingsPatch = Partial<Omit<Settings, 'database'>> & { database?: Partial<DatabaseSettings> };
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+export type ErrorCode =
+  | 'DOCKER_UNREACHABLE'
+  | 'DOCKER_PERMISSION'
+  | 'PORT_IN_USE'
+  | 'IMAGE_PULL_FAILED'
+  | 'CONTAINER_EXITED'
+  | 'HEALTH_TIMEOUT'
+  | 'GATEWAY_UNSAFE'
+  | 'KEYCHAIN_UNAVAILABLE'
+  | 'KEYCHAIN_LOCKED'
+  | 'NO_KEY'
+  | 'SETTINGS_INVALID'
+  | 'ROTATION_FAILED'
+  | 'CANCELLED'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_REGEX'
+  | 'IMPORT_FAILED'
+  | 'TOKEN_INVALID'
+  | 'CLIPBOARD_UNAVAILABLE'
+  | 'DATABASE_FAILED'
+  | 'FORBIDDEN_SENDER'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+/** How an error crosses IPC (only a message survives Electron's own error marshalling). */
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  fix: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The channel maps
+// ---------------------------------------------------------------------------------------------
+
+export interface InvokeMap {
+  'stack:start': { args: []; result: StackStatus };
+  'stack:stop': { args: []; result: StackStatus };
+  'stack:status': { args: []; result: StackStatus };
+  'key:info': { args: []; result: KeyInfo };
+  'key:create': { args: []; result: KeyInfo };
+  'key:rotate': { args: []; result: RotationResult };
+  'key:copy': { args: []; result: ClipboardState };
+  /** Returns the raw key: the only way it reaches the renderer, after an explicit click. */
+  'key:reveal': { args: []; result: string };
+  'claude:set-token': { args: [token: string]; result: ClaudeStatus };
+  'claude:status': { args: []; result: ClaudeStatus };
+  'logs:query': { args: [query: LogQuery]; result: LogPage };
+  'logs:clear': { args: []; result: void };
+  'logs:export': { args: [query: LogQuery, format: ExportFormat]; result: { path: string | null; entries: number } };
+  'warnings:list': { args: []; result: WarningGroup[] };
+  'warnings:ack': { args: [id: string]; result: WarningGroup[] };
+  'security:run': { args: []; result: SecurityReport };
+  'settings:get': { args: []; result: Settings };
+  'settings:update': { args: [patch: SettingsPatch]; result: Settings };
+  'app:hardening': { args: []; result: AppHardening };
+  'app:open-external': { args: [url: string]; result: void };
+  'app:copy-text': { args: [text: string]; result: void };
+}
+
+export type InvokeChannel = keyof InvokeMap;
+
+export const INVOKE_CHANNELS = [
+  'stack:start',
+  'stack:stop',
+  'stack:status',
+  'key:info',
+  'key:create',
+  'key:rotate',
+  'key:copy',
+  'key:reveal',
+  'claude:set-token',
+  'claude:status',
+  'logs:query',
+  'logs:clear',
+  'logs:export',
+  'warnings:list',
+  'warnings:ack',
+  'security:run',
+  'settings:get',
+  'settings:update',
+  'app:hardening',
+  'app:open-external',
+  'app:copy-text',
+] as const satisfies readonly InvokeChannel[];
+
+export interface EventMap {
+  'stack:status': StackStatus;
+  'pull:progress': PullProgress;
+  'rotation:progress': RotationProgress;
+  'clipboard:state': ClipboardState;
+  'logs:appended': LogEntry[];
+  'warnings:new': WarningGroup[];
+  'security:report': SecurityReport;
+  /** Checks whose status got worse since the previous evaluation. */
+  'security:worsened': SecurityCheck[];
+}
+
+export type EventName = keyof EventMap;
+
+export const EVENT_NAMES = [
+  'stack:status',
+  'pull:progress',
+  'rotation:progress',
+  'clipboard:state',
+  'logs:appended',
+  'warnings:new',
+  'security:report',
+  'security:worsened',
+] as const satisfies readonly EventName[];
+
+/** The one push channel main uses for every event: payload is { event, data }. */
+export const EVENT_CHANNEL = 'gatehouse:event';
+
+export interface EventEnvelope<K extends EventName = EventName> {
+  event: K;
+  data: EventMap[K];
+}
+
+/** Invoke results cross IPC wrapped, so that errors keep their code and fix. */
+export type InvokeEnvelope<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+/** What the preload exposes as `window.gatehouse`. */
+export interface GatehouseBridge {
+  invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']>;
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<K extends EventName>(event: K, listener: (data: EventMap[K]) => void): () => void;
+}

@@ -6,6 +6,7 @@ import { TypedEmitter } from './typed-emitter';
 import type { SecretStore } from './secrets/secret-store';
 import { keychainService } from './secrets/secret-store';
 import { KeytarSecretStore } from './secrets/keytar-store';
+import { KeyManager } from './secrets/key-manager';
 
 export interface GatehouseOptions {
   env?: NodeJS.ProcessEnv;
@@ -27,6 +28,7 @@ export class Gatehouse {
   readonly state: StateStore;
   readonly secrets: SecretStore;
   readonly events = new TypedEmitter<EventMap>();
+  readonly keys: KeyManager;
 
   private constructor(options: GatehouseOptions) {
     this.env = options.env ?? process.env;
@@ -34,6 +36,7 @@ export class Gatehouse {
     this.settings = new SettingsStore({ home: this.home, env: this.env });
     this.state = new StateStore({ home: this.home });
     this.secrets = options.secrets ?? new KeytarSecretStore(keychainService(this.env));
+    this.keys = new KeyManager(this.secrets, this.state);
   }
 
   /** Opens the core. Recovery of interrupted work (a pending rotation) happens here, before anything else. */

@@ -1,0 +1,96 @@
+import Docker from 'dockerode';
+import { GatehouseError } from '../errors';
+
+/**
+ * The Docker endpoint Gatehouse talks to. dockerode (docker-modem) honours DOCKER_HOST the way
+ * the docker CLI does: unix:// sockets, npipe:// on Windows, tcp:// with DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH, and ssh://user@host (through the remote `docker system dial-stdio`).
+ */
+export interface DockerEndpoint {
+  /** What a person would recognise: "unix:///var/run/docker.sock", "tcp://10.0.0.5:2376 (TLS)", … */
+  description: string;
+  kind: 'unix' | 'npipe' | 'tcp' | 'ssh';
+  tls: boolean;
+  socketPath: string | null;
+}
+
+export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+  const host = env.DOCKER_HOST?.trim();
+  if (!host) {
+    if (process.platform === 'win32') {
+      return { description: 'npipe:////./pipe/docker_engine', kind: 'npipe', tls: false, socketPath: '//./pipe/docker_engine' };
+    }
+    return { description: 'unix:///var/run/docker.sock', kind: 'unix', tls: false, socketPath: '/var/run/docker.sock' };
+  }
+  if (host.startsWith('unix://')) {
+    const socketPath = host.slice('unix://'.length);
+    return { description: host, kind: 'unix', tls: false, socketPath };
+  }
+  if (host.startsWith('npipe://')) return { description: host, kind: 'npipe', tls: false, socketPath: host.slice('npipe://'.length) };
+  if (host.startsWith('ssh://')) return { description: host, kind: 'ssh', tls: false, socketPath: null };
+  const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+  return { description: `${host}${tls ? ' (TLS)' : ' (no TLS)'}`, kind: 'tcp', tls, socketPath: null };
+}
+
+export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
+  // docker-modem reads process.env itself; pass the same variables explicitly so a caller's env
+  // (tests, the app's settings) wins over the process's.
+  const host = env.DOCKER_HOST?.trim();
+  if (!host) return new Docker();
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
+  if (host.startsWith('ssh://')) {
+    const url = new URL(host);
+    return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined } as Docker.DockerOptions);
+  }
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  const ep = describeEndpoint(env);
+  if (ep.tls) {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const path = require('node:path') as typeof import('node:path');
+    const certDir = env.DOCKER_CERT_PATH || path.join(require('node:os').homedir(), '.docker');
+    return new Docker({
+      protocol: 'https',
+      host: url.hostname,
+      port: Number(url.port || 2376),
+      ca: fs.readFileSync(path.join(certDir, 'ca.pem')),
+      cert: fs.readFileSync(path.join(certDir, 'cert.pem')),
+      key: fs.readFileSync(path.join(certDir, 'key.pem')),
+    });
+  }
+  return new Docker({ protocol: 'http', host: url.hostname, port: Number(url.port || 2375) });
+}
+
+/**
+ * Turns a low-level error from talking to the engine into DOCKER_UNREACHABLE or
+ * DOCKER_PERMISSION, naming the endpoint tried. Returns null for errors that are the engine's
+ * answer to a request (those are handled where the request is made).
+ */
+export function connectionError(err: unknown, env: NodeJS.ProcessEnv = process.env): GatehouseError | null {
+  const e = err as NodeJS.ErrnoException & { statusCode?: number };
+  const ep = describeEndpoint(env);
+  const via = env.DOCKER_HOST ? `DOCKER_HOST=${ep.description}` : ep.description;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    return new GatehouseError(
+      'DOCKER_PERMISSION',
+      `Permission denied on the Docker socket ${via}.`,
+      process.platform === 'linux'
+        ? 'Add your user to the "docker" group (sudo usermod -aG docker $USER, then log out and in), or point DOCKER_HOST at a socket you may use (for example rootless Docker).'
+        : 'Make sure Docker Desktop is running for your user, or point DOCKER_HOST at an engine you may use.',
+      { cause: err },
+    );
+  }
+  if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(e?.code ?? '')) {
+    return new GatehouseError(
+      'DOCKER_UNREACHABLE',
+      `Docker is not reachable at ${via} (${e.code}).`,
+      env.DOCKER_HOST
+        ? 'Start the Docker engine at that address, or unset DOCKER_HOST to use the local one.'
+        : process.platform === 'linux'
+          ? 'Start Docker (sudo systemctl start docker, or start Docker Desktop) and try again.'
+          : 'Start Docker Desktop and try again.',
+      { cause: err },
+    );
+  }
+  return null;
+}

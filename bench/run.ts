@@ -9,7 +9,9 @@ import path from 'node:path';
 import type { BenchModule, BenchResult } from './types';
 
 // Each area adds its module here.
-const MODULES: Record<string, () => Promise<BenchModule>> = {};
+const MODULES: Record<string, () => Promise<BenchModule>> = {
+  logs: async () => (await import('./logs')).default,
+};
 
 function passes(r: BenchResult): boolean {
   return r.better === 'lower' ? r.value <= r.target : r.value >= r.target;

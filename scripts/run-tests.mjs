@@ -52,6 +52,8 @@ function prepare(suites) {
       return false;
     }
     if (run('bash', ['scripts/build-standin.sh']) !== 0) return false;
+    // The real PostgreSQL image for the database tests (debootstrap once per machine, then cached).
+    if (fs.existsSync(path.join(root, 'scripts', 'build-postgres-image.sh')) && run('bash', ['scripts/build-postgres-image.sh']) !== 0) return false;
   }
   if (suites.includes('e2e') && fs.existsSync(path.join(root, 'scripts', 'build-e2e.sh'))) {
     if (run('bash', ['scripts/build-e2e.sh']) !== 0) return false;

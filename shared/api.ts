@@ -52,6 +52,8 @@ export interface DatabaseStatus {
   volume: string;
   /** Whether the gateway reports its database connection as healthy. */
   connected: boolean | null;
+  /** One human sentence: why it is not healthy, what the gateway said about the connection. */
+  detail: string | null;
 }
 
 export interface StackStatus {
@@ -246,6 +248,8 @@ export interface Settings {
   watchedFolders: string[];
   /** Whether quitting the desktop app also stops the gateway. */
   stopGatewayOnQuit: boolean;
+  /** How long `start` waits for the gateway to become healthy before HEALTH_TIMEOUT. */
+  startTimeoutSeconds: number;
   database: DatabaseSettings;
 }
 

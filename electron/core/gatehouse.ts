@@ -7,6 +7,13 @@ import type { SecretStore } from './secrets/secret-store';
 import { keychainService } from './secrets/secret-store';
 import { KeytarSecretStore } from './secrets/keytar-store';
 import { KeyManager } from './secrets/key-manager';
+import { SecurityMonitor } from './security/monitor';
+import { StackController } from './docker/stack';
+import { DatabaseService } from './docker/database';
+import { gatewaySecretEnv } from './secrets/gateway-env';
+import { KeyRotation } from './secrets/rotation';
+import { ClaudeLogin } from './secrets/claude-token';
+import { LogEngine } from './logs/log-engine';
 
 export interface GatehouseOptions {
   env?: NodeJS.ProcessEnv;
@@ -14,6 +21,8 @@ export interface GatehouseOptions {
   home?: string;
   /** Secret store; default keytar under GATEHOUSE_KEYCHAIN_SERVICE or "Gatehouse". */
   secrets?: SecretStore;
+  /** Re-run the security checks on stack/key/settings changes and on a timer (the desktop app). */
+  watchSecurity?: boolean;
 }
 
 /**
@@ -29,6 +38,15 @@ export class Gatehouse {
   readonly secrets: SecretStore;
   readonly events = new TypedEmitter<EventMap>();
   readonly keys: KeyManager;
+  readonly security: SecurityMonitor;
+  readonly stack: StackController;
+  /** The PostgreSQL service of the seed's stack (settings.database). */
+  readonly database: DatabaseService;
+  /** Master-key rotation (journal, crash recovery). */
+  readonly rotation: KeyRotation;
+  /** Claude token in the keychain, login in the credentials volume. */
+  readonly claude: ClaudeLogin;
+  readonly logs: LogEngine;
 
   private constructor(options: GatehouseOptions) {
     this.env = options.env ?? process.env;
@@ -37,16 +55,70 @@ export class Gatehouse {
     this.state = new StateStore({ home: this.home });
     this.secrets = options.secrets ?? new KeytarSecretStore(keychainService(this.env));
     this.keys = new KeyManager(this.secrets, this.state);
+    // The database uses the stack's Docker client, pull and network (created lazily on first use).
+    this.database = new DatabaseService({
+      env: this.env,
+      settings: this.settings,
+      secrets: this.secrets,
+      docker: () => this.stack.docker(),
+      ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
+      ensureNetwork: async (signal) => void (await this.stack.ensureBase(await this.stack.plan(), signal)),
+    });
+    this.stack = new StackController({
+      env: this.env,
+      settings: this.settings,
+      state: this.state,
+      events: this.events,
+      database: this.database,
+      secretEnv: (o) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv() }, o),
+    });
+    this.rotation = new KeyRotation({
+      secrets: this.secrets,
+      keys: this.keys,
+      state: this.state,
+      stack: this.stack,
+      secretEnv: (o) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv() }, o),
+      emit: (p) => this.events.emit('rotation:progress', p),
+      env: this.env,
+    });
+    this.claude = new ClaudeLogin({ secrets: this.secrets, stack: this.stack });
+    this.logs = new LogEngine({
+      home: this.home,
+      env: this.env,
+      settings: this.settings,
+      state: this.state,
+      secrets: this.secrets,
+      events: this.events,
+    });
+    this.security = new SecurityMonitor(
+      {
+        env: this.env,
+        home: this.home,
+        // A fresh read each time: settings changed by another process (the CLI) count too.
+        settings: () => new SettingsStore({ home: this.home, env: this.env }).get(),
+        secrets: this.secrets,
+        keys: this.keys,
+        logRedactions: () => this.logs.redactionStats(),
+      },
+      this.events,
+    );
   }
 
   /** Opens the core. Recovery of interrupted work (a pending rotation) happens here, before anything else. */
   static async open(options: GatehouseOptions = {}): Promise<Gatehouse> {
     const core = new Gatehouse(options);
     await core.settings.get(); // invalid settings fail here, with the field named
+    // An interrupted key rotation is finished or rolled back before anything else touches the
+    // keychain or the gateway (reads only state.json when there is none).
+    if (await core.rotation.pending()) await core.rotation.recover();
+    if (options.watchSecurity) core.security.start();
     return core;
   }
 
   async close(): Promise<void> {
     // Areas release their watchers and streams here.
+    await this.security.close();
+    await this.stack.close();
+    await this.logs.close();
   }
 }

@@ -41,6 +41,7 @@ export const settingsSchema = z
     logBufferEntries: z.number().int().min(1000).max(1_000_000),
     watchedFolders: z.array(z.string().refine((p) => path.isAbsolute(p), 'must be absolute paths')),
     stopGatewayOnQuit: z.boolean(),
+    startTimeoutSeconds: z.number().int().min(1, 'must be at least 1 second').max(3600, 'must be at most 3600 seconds'),
     database: z.object({
       enabled: z.boolean(),
       image: imageRef,
@@ -74,6 +75,8 @@ export const DEFAULT_SETTINGS: Settings = {
   logBufferEntries: 100_000,
   watchedFolders: [],
   stopGatewayOnQuit: false,
+  // LiteLLM with a large config can take a minute to boot on a slow machine.
+  startTimeoutSeconds: 120,
   database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
 };
 

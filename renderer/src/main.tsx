@@ -1,7 +1,5 @@
 import { createRoot } from 'react-dom/client';
-
-function App() {
-  return <main><h1>Gatehouse</h1></main>;
-}
+import { App } from './App';
+import './styles.css';
 
 createRoot(document.getElementById('root')!).render(<App />);

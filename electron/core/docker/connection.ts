@@ -94,3 +94,52 @@ export function connectionError(err: unknown, env: NodeJS.ProcessEnv = process.e
   }
   return null;
 }
+
+/**
+ * The one place a failed Docker call becomes a GatehouseError: connection faults name the
+ * endpoint, an aborted call is CANCELLED, anything else is the engine's own answer to `action`.
+ */
+export function dockerFailure(err: unknown, action: string, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    return reason instanceof GatehouseError ? reason : new GatehouseError('CANCELLED', `${action} was cancelled.`, null, { cause: err });
+  }
+  const conn = connectionError(err, env);
+  if (conn) return conn;
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+  const why = e?.json?.message ?? e?.message ?? String(err);
+  return new GatehouseError(
+    'INTERNAL',
+    `Docker could not ${action}: ${why}.`,
+    'Check the Docker engine (docker info) and try again; if it persists, report it with this message.',
+    { cause: err },
+  );
+}
+
+/** Asks the engine whether it is there; DOCKER_UNREACHABLE / DOCKER_PERMISSION when not. */
+export async function pingDocker(docker: Docker, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
+  // A remote engine behind a silent firewall would otherwise hang the start for minutes.
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const ping = docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+  try {
+    await ping.call(docker, { abortSignal: both });
+  } catch (err) {
+    if (timeout.aborted && !signal?.aborted) {
+      const ep = describeEndpoint(env);
+      throw new GatehouseError(
+        'DOCKER_UNREACHABLE',
+        `Docker is not reachable at ${env.DOCKER_HOST ? `DOCKER_HOST=${ep.description}` : ep.description}: no answer within ${Math.round(timeoutMs / 1000)} s.`,
+        'Check that the Docker engine is running and answering (docker info), then try again.',
+        { cause: err },
+      );
+    }
+    throw dockerFailure(err, 'answer a ping', env, signal);
+  }
+}
+
+/** Docker's status code of a failed call, if it was the engine's answer. */
+export function statusCodeOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | null)?.statusCode;
+}

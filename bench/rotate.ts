@@ -1,0 +1,207 @@
+/**
+ * Rotation budget (issue 3): the longest time the gateway refuses or drops requests during a
+ * master-key rotation, divided by the container's own boot time, target ≤ 1.2.
+ *
+ * Both are measured in this run against the LiteLLM stand-in (gatehouse-test/litellm-standin:plain):
+ * - boot: `docker start` of a container of the same image and config, to its first 200 on an
+ *   authenticated GET /v1/models (probed every 20 ms);
+ * - outage: while `core.rotation.rotate()` runs, a probe loop sends GET /v1/models every ~20 ms
+ *   with the key that is valid at that moment (the old key, and the new one as soon as it is
+ *   pending); the outage is the longest window between two answers of 200 by either.
+ * Several rounds; the figure is the median of the per-round ratios.
+ *
+ * It needs a Secret Service: outside a D-Bus session (plain `npm run bench`) the module re-runs
+ * itself inside `dbus-run-session` with a throw-away unlocked gnome-keyring, as the tests do.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import type { BenchModule, BenchResult } from './types';
+
+const IMAGE = 'gatehouse-test/litellm-standin:plain';
+const ROUNDS = 5;
+const PROBE_EVERY_MS = 20;
+const TARGET = 1.2;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Round {
+  bootMs: number;
+  outageMs: number;
+}
+
+/** The measurement itself; runs inside a D-Bus session with a keyring. */
+async function measure(): Promise<Round[]> {
+  const { Gatehouse } = await import('../electron/core/gatehouse');
+  const { httpGet } = await import('../electron/core/docker/http-probe');
+  const { gatewayCreateOptions } = await import('../electron/core/docker/plan');
+  const { LABELS } = await import('../electron/core/docker/labels');
+  const { ACCOUNTS } = await import('../electron/core/secrets/secret-store');
+
+  const stack = `b-rotate-${crypto.randomBytes(3).toString('hex')}`;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-rotate-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GATEHOUSE_HOME: home,
+    GATEHOUSE_STACK: stack,
+    GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-bench-${stack}`,
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_IMAGE: IMAGE,
+  };
+  const docker = new Docker();
+  const core = await Gatehouse.open({ env });
+  const ok = async (p: number, key: string | null): Promise<boolean> => {
+    if (!key) return false;
+    try {
+      return (await httpGet(`http://127.0.0.1:${p}/v1/models`, { timeoutMs: 1000, headers: { authorization: `Bearer ${key}` } })).status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const rounds: Round[] = [];
+  try {
+    await core.stack.start();
+    const plan = await core.stack.plan();
+    for (let i = 0; i < ROUNDS; i++) {
+      // Baseline: the same image and configuration, its own port and name, docker start → first 200.
+      const key = (await core.keys.require()) as string;
+      const secretEnv = { LITELLM_MASTER_KEY: key, LITELLM_SALT_KEY: 'sk-bench-salt' };
+      const basePort = await freePort();
+      const opts = gatewayCreateOptions({ ...plan, port: basePort }, secretEnv, `${stack}-baseline-${i}`);
+      opts.Labels = { ...opts.Labels, [LABELS.role]: 'bench-baseline' };
+      const base = await docker.createContainer(opts);
+      const t0 = performance.now();
+      await base.start();
+      while (!(await ok(basePort, key))) {
+        if (performance.now() - t0 > 60_000) throw new Error('the baseline container did not answer within 60 s');
+        await sleep(PROBE_EVERY_MS);
+      }
+      const bootMs = performance.now() - t0;
+      await base.remove({ force: true });
+
+      // Rotation under a probe loop.
+      let oldKey: string | null = key;
+      let newKey: string | null = null;
+      const off = core.events.on('rotation:progress', (p) => {
+        if (p.step === 'recreate') void core.secrets.get(ACCOUNTS.pendingMasterKey).then((k) => (newKey = k));
+      });
+      let lastOk = performance.now();
+      let longest = 0;
+      let rotating = true;
+      const loop = (async () => {
+        while (rotating) {
+          const served = (await ok(port, oldKey)) || (await ok(port, newKey));
+          const now = performance.now();
+          if (served) {
+            longest = Math.max(longest, now - lastOk);
+            lastOk = now;
+          }
+          await sleep(PROBE_EVERY_MS);
+        }
+      })();
+      const result = await core.rotation.rotate();
+      // Keep probing until the new gateway has answered, so an outage at the very end counts.
+      const end = performance.now();
+      while (!(await ok(port, await core.keys.get()))) {
+        if (performance.now() - end > 30_000) throw new Error('the gateway did not answer after the rotation');
+        await sleep(PROBE_EVERY_MS);
+      }
+      longest = Math.max(longest, performance.now() - lastOk);
+      rotating = false;
+      await loop;
+      off();
+      if (!result.gatewayRecreated) throw new Error('the rotation did not recreate the gateway');
+      oldKey = null;
+      rounds.push({ bootMs, outageMs: longest });
+    }
+  } finally {
+    await core.stack.stop().catch(() => undefined);
+    const filters = { label: [`${LABELS.stack}=${stack}`] };
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const account of Object.values(ACCOUNTS)) await core.secrets.delete(account).catch(() => false);
+    await core.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  return rounds;
+}
+
+/** Runs `measure` in a child inside dbus-run-session + a fresh unlocked gnome-keyring. */
+function measureInKeyringSession(): Promise<Round[]> {
+  return new Promise((resolve, reject) => {
+    const dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-keyring-'));
+    const script = `echo -n gatehouse-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec '${process.execPath}' --import tsx '${__filename}' --measure`;
+    const child = spawn('dbus-run-session', ['--', 'bash', '-c', script], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, XDG_DATA_HOME: dataHome },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fs.rmSync(dataHome, { recursive: true, force: true });
+      const line = out.split('\n').find((l) => l.startsWith('ROUNDS '));
+      if (code !== 0 || !line) return reject(new Error(`the rotation measurement failed (exit ${code})`));
+      resolve(JSON.parse(line.slice('ROUNDS '.length)) as Round[]);
+    });
+  });
+}
+
+const mod: BenchModule = {
+  title: 'rotate: gateway outage during a key rotation ÷ container boot time',
+  async available() {
+    const docker = spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
+    if (docker.status !== 0) return `needs Docker and the stand-in image ${IMAGE} (bash scripts/build-standin.sh)`;
+    if (!process.env.DBUS_SESSION_BUS_ADDRESS && spawnSync('which', ['dbus-run-session', 'gnome-keyring-daemon'], { stdio: 'ignore' }).status !== 0) {
+      return 'needs a Secret Service (dbus-run-session and gnome-keyring-daemon)';
+    }
+    return true;
+  },
+  async run(): Promise<BenchResult[]> {
+    const rounds = process.env.DBUS_SESSION_BUS_ADDRESS ? await measure() : await measureInKeyringSession();
+    const ratios = rounds.map((r) => r.outageMs / r.bootMs);
+    const detail = `${rounds.length} rounds; outage ms ${rounds.map((r) => r.outageMs.toFixed(0)).join('/')}, boot ms ${rounds.map((r) => r.bootMs.toFixed(0)).join('/')}`;
+    return [{ name: 'rotation outage ÷ boot time (median)', value: median(ratios), unit: '×', target: TARGET, better: 'lower', detail }];
+  },
+};
+
+export default mod;
+
+if (require.main === module && process.argv.includes('--measure')) {
+  measure().then(
+    (rounds) => {
+      process.stdout.write(`ROUNDS ${JSON.stringify(rounds)}\n`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`rotate bench: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,287 @@
+import type Docker from 'dockerode';
+import type { LogStream } from '../../../shared/api';
+import { GatehouseError, cancelled } from '../errors';
+import { connectionError } from './connection';
+
+/** Labels that mark the gateway container of a stack (set by the stack core, docker/stack.ts). */
+export const STACK_LABEL = 'io.gatehouse.stack';
+export const ROLE_LABEL = 'io.gatehouse.role';
+export const GATEWAY_ROLE = 'gateway';
+
+/** One line as Docker gave it: its own timestamp, the stream it was written to, the raw text. */
+export interface RawLine {
+  /** RFC 3339 UTC with exactly nine fractional digits, so that string order is time order. */
+  time: string;
+  stream: Exclude<LogStream, 'system'>;
+  text: string;
+}
+
+const STREAM_NAMES: Record<number, RawLine['stream']> = { 1: 'stdout', 2: 'stderr' };
+
+/**
+ * Splits Docker's multiplexed log stream (non-TTY containers) into frames: an 8-byte header
+ * [stream, 0, 0, 0, size as uint32 big-endian] then `size` bytes. A chunk from the socket may
+ * end inside a header or a payload, or hold many frames; the remainder waits for the next chunk.
+ */
+export class FrameDemuxer {
+  private pending: Buffer | null = null;
+
+  constructor(private readonly onFrame: (stream: RawLine['stream'], payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = null;
+    }
+    let off = 0;
+    const len = buf.length;
+    while (len - off >= 8) {
+      const size = buf.readUInt32BE(off + 4);
+      if (len - off - 8 < size) break;
+      const kind = buf[off] as number;
+      // stdin (0) never appears in logs; anything unexpected is shown rather than lost.
+      this.onFrame(STREAM_NAMES[kind] ?? 'stdout', buf.subarray(off + 8, off + 8 + size));
+      off += 8 + size;
+    }
+    if (off < len) this.pending = Buffer.from(buf.subarray(off));
+  }
+
+  /** Bytes of an incomplete frame still waiting for the rest. */
+  get buffered(): number {
+    return this.pending?.length ?? 0;
+  }
+}
+
+/**
+ * Turns payload bytes of one stream into complete lines. A line may span frames (Docker splits
+ * lines over 16 KiB, and a TTY stream has no frames at all), and a UTF-8 character may span
+ * chunks: the decoder keeps the partial bytes and the splitter keeps the partial line.
+ */
+export class LineSplitter {
+  private readonly decoder = new TextDecoder('utf-8');
+  private partial = '';
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(bytes: Buffer): void {
+    const text = this.decoder.decode(bytes, { stream: true });
+    let start = 0;
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      this.partial += text;
+      return;
+    }
+    if (this.partial) {
+      this.emit(this.partial + text.slice(0, nl));
+      this.partial = '';
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    while (nl !== -1) {
+      this.emit(text.slice(start, nl));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    if (start < text.length) this.partial = text.slice(start);
+  }
+
+  /** Emits a last line that had no newline (the stream ended). */
+  end(): void {
+    const rest = this.partial + this.decoder.decode();
+    this.partial = '';
+    if (rest) this.emit(rest);
+  }
+
+  private emit(line: string): void {
+    // Windows-style line ends and the carriage returns of progress output.
+    this.onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+  }
+}
+
+const NINE_ZEROS = '000000000';
+
+/**
+ * Docker's RFC3339Nano drops trailing zeros ("…:05.12Z"); pad the fraction to nine digits so
+ * that comparing two times as strings compares them as times. Returns null if `ts` is not one.
+ */
+export function normalizeDockerTime(ts: string): string | null {
+  // 2026-11-28T04:42:18.123456789Z — the common case is already 30 characters.
+  if (ts.length === 30 && ts.charCodeAt(19) === 46 && ts.charCodeAt(29) === 90) return ts;
+  if (ts.length < 20 || ts.charCodeAt(4) !== 45 || ts.charCodeAt(10) !== 84) return null;
+  const base = ts.slice(0, 19);
+  const rest = ts.slice(19);
+  if (rest === 'Z') return `${base}.${NINE_ZEROS}Z`;
+  const m = /^\.(\d{1,9})Z$/.exec(rest);
+  if (!m) {
+    // Offsets other than Z (an engine with a non-UTC clock setting): let Date do the work.
+    const d = new Date(ts);
+    return Number.isNaN(d.getTime()) ? null : isoNano(d);
+  }
+  return `${base}.${(m[1] as string).padEnd(9, '0')}Z`;
+}
+
+/** A Date as RFC 3339 with nine fractional digits (the same shape as normalizeDockerTime). */
+export function isoNano(d: Date): string {
+  return d.toISOString().slice(0, 23) + '000000Z';
+}
+
+/** A normalized time as Docker's `since` parameter: seconds.nanoseconds since the epoch. */
+export function toDockerSince(time: string): string {
+  const ms = Date.parse(time.slice(0, 19) + 'Z');
+  return `${Math.floor(ms / 1000)}.${time.slice(20, 29)}`;
+}
+
+/**
+ * Splits "<timestamp> <text>" (Docker's `timestamps=true` prefix) into its parts. A line without
+ * a readable timestamp keeps its text and gets the time it arrived.
+ */
+export function splitTimestamp(line: string, stream: RawLine['stream']): RawLine {
+  const sp = line.indexOf(' ');
+  if (sp > 0) {
+    const time = normalizeDockerTime(line.slice(0, sp));
+    if (time) return { time, stream, text: line.slice(sp + 1) };
+  }
+  return { time: isoNano(new Date()), stream, text: line };
+}
+
+/** Turns a raw log stream (framed or TTY) into timestamped lines. */
+export function createLineDecoder(tty: boolean, onLine: (line: RawLine) => void): { push(chunk: Buffer): void; end(): void } {
+  if (tty) {
+    const out = new LineSplitter((l) => onLine(splitTimestamp(l, 'stdout')));
+    return { push: (c) => out.push(c), end: () => out.end() };
+  }
+  const splitters = {
+    stdout: new LineSplitter((l) => onLine(splitTimestamp(l, 'stdout'))),
+    stderr: new LineSplitter((l) => onLine(splitTimestamp(l, 'stderr'))),
+  };
+  const demux = new FrameDemuxer((stream, payload) => splitters[stream].push(payload));
+  return {
+    push: (c) => demux.push(c),
+    end: () => {
+      splitters.stdout.end();
+      splitters.stderr.end();
+    },
+  };
+}
+
+export interface GatewayContainer {
+  id: string;
+  name: string;
+  running: boolean;
+  tty: boolean;
+  startedAt: string | null;
+  exitCode: number | null;
+}
+
+/** The stack's gateway container, found by label; null when there is none. */
+export async function findGatewayContainer(docker: Docker, stack: string): Promise<GatewayContainer | null> {
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`${STACK_LABEL}=${stack}`, `${ROLE_LABEL}=${GATEWAY_ROLE}`] },
+  });
+  if (list.length === 0) return null;
+  // During a rotation the old and the new container can exist at once: the running one (then
+  // the newest) is the one whose logs matter.
+  list.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created);
+  const info = await docker.getContainer((list[0] as Docker.ContainerInfo).Id).inspect();
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    running: info.State.Running,
+    tty: Boolean(info.Config.Tty),
+    startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith('0001') ? info.State.StartedAt : null,
+    exitCode: info.State.Running ? null : info.State.ExitCode,
+  };
+}
+
+export interface LogStreamOptions {
+  tty: boolean;
+  follow: boolean;
+  /** A normalized time: only lines from then on (Docker's `since`, inclusive). */
+  since?: string | null;
+  /** Only the last N lines (Docker's `tail`). */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Streams a container's logs with timestamps, stdout and stderr apart, until the stream ends
+ * (the container stopped, or `follow` is off and everything was read) or the signal aborts.
+ * Resolves on a normal end; rejects with CANCELLED on abort, DOCKER_UNREACHABLE when the
+ * engine goes away, NOT_FOUND when the container is gone.
+ */
+export async function streamContainerLogs(
+  docker: Docker,
+  containerId: string,
+  options: LogStreamOptions,
+  onLine: (line: RawLine) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const { signal } = options;
+  if (signal?.aborted) throw cancelled('Following the gateway logs');
+  const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow };
+  if (options.since) query.since = toDockerSince(options.since);
+  if (options.tail !== undefined) query.tail = options.tail;
+  let stream: NodeJS.ReadableStream;
+  try {
+    // dockerode returns a Buffer instead of a stream when follow is false.
+    const container = docker.getContainer(containerId) as unknown as { logs(opts: Record<string, unknown>): Promise<unknown> };
+    const res = await container.logs({ ...query, abortSignal: signal });
+    if (Buffer.isBuffer(res)) {
+      const dec = createLineDecoder(options.tty, onLine);
+      dec.push(res);
+      dec.end();
+      return;
+    }
+    stream = res as NodeJS.ReadableStream;
+  } catch (err) {
+    throw logError(err, containerId, signal, env);
+  }
+  const dec = createLineDecoder(options.tty, onLine);
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      finish(cancelled('Following the gateway logs'));
+    };
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else {
+        dec.end();
+        resolve();
+      }
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        dec.push(chunk);
+      } catch (err) {
+        finish(err);
+      }
+    });
+    stream.on('end', () => finish());
+    stream.on('close', () => finish());
+    stream.on('error', (err) => finish(logError(err, containerId, signal, env)));
+  });
+}
+
+function logError(err: unknown, containerId: string, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  if (signal?.aborted || (err as Error)?.name === 'AbortError') return cancelled('Following the gateway logs');
+  const conn = connectionError(err, env);
+  if (conn) return conn;
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 404) {
+    return new GatehouseError('NOT_FOUND', `The gateway container ${containerId.slice(0, 12)} no longer exists.`, 'Start the gateway again (`gatehouse start`).', { cause: err });
+  }
+  return new GatehouseError(
+    'INTERNAL',
+    `Reading the logs of container ${containerId.slice(0, 12)} failed: ${(err as Error)?.message ?? String(err)}.`,
+    'Check that Docker is healthy (`docker logs` on the container), then try again.',
+    { cause: err },
+  );
+}

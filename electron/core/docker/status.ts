@@ -1,0 +1,101 @@
+import type Docker from 'dockerode';
+import type { PullProgress, StackState, StackStatus } from '../../../shared/api';
+import type { StackPlan } from './plan';
+import { LABELS } from './labels';
+import { repoDigest } from './pull';
+
+/** What Gatehouse remembers about a stack between runs (state.json, no secrets). */
+export interface StackMarks {
+  /** Container id the user stopped through Gatehouse: its exit is "stopped", not "crashed". */
+  stoppedByUser?: string | null;
+  /** Container id that failed the barrier and was stopped, with why. */
+  unsafe?: { containerId: string; detail: string } | null;
+}
+
+/** What is happening right now in this process (an operation in progress). */
+export interface Transient {
+  state: Extract<StackState, 'pulling' | 'starting' | 'stopping'>;
+  detail: string | null;
+  pull: PullProgress | null;
+}
+
+/** A quick live check of a running gateway: liveness, then the unauthenticated barrier. */
+export type LiveProbe = 'healthy' | 'unsafe' | 'down' | null;
+
+export interface StatusInput {
+  plan: StackPlan;
+  container: Docker.ContainerInspectInfo | null;
+  image: Docker.ImageInspectInfo | null;
+  marks: StackMarks;
+  transient: Transient | null;
+  probe: LiveProbe;
+  now: number;
+}
+
+const NEVER = '0001-01-01T00:00:00Z';
+
+/** StackStatus from what Docker says, what Gatehouse remembers and what is going on (pure). */
+export function describeStatus(input: StatusInput): StackStatus {
+  const { plan, container: c, marks, transient, probe, now } = input;
+  const base: StackStatus = {
+    state: 'absent',
+    stackName: plan.stackName,
+    image: plan.image,
+    imageDigest: repoDigest(input.image, plan.image),
+    imageId: c?.Image ?? input.image?.Id ?? null,
+    url: plan.url,
+    bindAddress: plan.bindAddress,
+    port: plan.port,
+    containerId: c?.Id ?? null,
+    startedAt: c && c.State.StartedAt && c.State.StartedAt !== NEVER ? c.State.StartedAt : null,
+    uptimeMs: null,
+    keyFingerprint: c?.Config.Labels?.[LABELS.keyFingerprint] ?? null,
+    exitCode: null,
+    detail: null,
+    pull: null,
+    database: null,
+  };
+  if (transient) {
+    return { ...base, state: transient.state, detail: transient.detail, pull: transient.pull, uptimeMs: uptime(base.startedAt, c, now) };
+  }
+  if (!c) return { ...base, detail: 'No gateway container exists yet; start creates it.' };
+  const st = c.State;
+  if (marks.unsafe && marks.unsafe.containerId === c.Id && !st.Running) {
+    return { ...base, state: 'unsafe', exitCode: st.ExitCode, detail: marks.unsafe.detail };
+  }
+  if (st.Restarting) {
+    return { ...base, state: 'crashed', exitCode: st.ExitCode, detail: `The gateway exited with code ${st.ExitCode} and Docker is restarting it.` };
+  }
+  if (!st.Running) {
+    const byUser = marks.stoppedByUser === c.Id;
+    if (st.Status === 'created') return { ...base, state: 'stopped', detail: 'The gateway container exists but was never started.' };
+    if (byUser || st.ExitCode === 0) {
+      return { ...base, state: 'stopped', exitCode: st.ExitCode, detail: 'The gateway is stopped.' };
+    }
+    return {
+      ...base,
+      state: 'crashed',
+      exitCode: st.ExitCode,
+      detail: `The gateway exited on its own with code ${st.ExitCode}${st.OOMKilled ? ' (out of memory)' : ''}${st.Error ? `: ${st.Error}` : ''}.`,
+    };
+  }
+  const running = { ...base, uptimeMs: uptime(base.startedAt, c, now) };
+  const dockerHealth = st.Health?.Status;
+  if (probe === 'unsafe') {
+    return { ...running, state: 'unsafe', detail: 'The gateway answers without a key: anyone who can reach it can use it.' };
+  }
+  if (dockerHealth === 'starting') return { ...running, state: 'starting', detail: 'Waiting for the image\'s health check.' };
+  if (dockerHealth === 'unhealthy') return { ...running, state: 'unhealthy', detail: 'Docker\'s health check fails.' };
+  if (probe === 'healthy') return { ...running, state: 'healthy', detail: null };
+  if (probe === 'down') {
+    // A gateway that has just started is booting, not unhealthy, until the start timeout passes.
+    if ((running.uptimeMs ?? 0) < plan.startTimeoutMs) return { ...running, state: 'starting', detail: 'The gateway is booting.' };
+    return { ...running, state: 'unhealthy', detail: `The gateway does not answer on ${plan.url}.` };
+  }
+  return { ...running, state: dockerHealth === 'healthy' ? 'healthy' : 'starting', detail: null };
+}
+
+function uptime(startedAt: string | null, c: Docker.ContainerInspectInfo | null, now: number): number | null {
+  if (!startedAt || !c?.State.Running) return null;
+  return Math.max(0, now - Date.parse(startedAt));
+}

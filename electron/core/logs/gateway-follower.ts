@@ -1,0 +1,177 @@
+import type Docker from 'dockerode';
+import type { LogLevel } from '../../../shared/api';
+import { GatehouseError, isGatehouseError } from '../errors';
+import { connectionError } from '../docker/connection';
+import {
+  findGatewayContainer,
+  streamContainerLogs,
+  GATEWAY_ROLE,
+  ROLE_LABEL,
+  STACK_LABEL,
+  type GatewayContainer,
+  type RawLine,
+} from '../docker/log-stream';
+
+export interface FollowHooks {
+  /** Time of the last line already read from this container, or null. */
+  since(containerId: string): string | null;
+  /** The follower starts reading a container (first time, or a new one after a recreate). */
+  attach(container: GatewayContainer, previousId: string | null): Promise<void> | void;
+  line(line: RawLine): void;
+  /** A stream ended or broke: emit what the parser holds. */
+  flush(): void;
+  /** A marker line for the log ("reattached", "lost Docker"). */
+  marker(message: string, level: LogLevel): void;
+}
+
+export interface FollowOptions {
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Lines to read back on the first attach to a container never read before. */
+  initialTail?: number;
+  /** Reconnect backoff (doubling) bounds. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** How long to wait for a Docker "start" event before looking again anyway. */
+  recheckMs?: number;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Resolves when a gateway container of the stack starts (a Docker event), after `ms` at the
+ * latest, or on abort. `sinceSec` replays events from that second on, so a start that happened
+ * between our last look and the subscription is not missed.
+ */
+async function waitForStart(docker: Docker, stack: string, sinceSec: number, ms: number, signal: AbortSignal): Promise<void> {
+  const local = new AbortController();
+  const onAbort = () => local.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => local.abort(), ms);
+  try {
+    const stream = (await docker.getEvents({
+      since: sinceSec,
+      filters: { type: ['container'], event: ['start'], label: [`${STACK_LABEL}=${stack}`, `${ROLE_LABEL}=${GATEWAY_ROLE}`] },
+      abortSignal: local.signal,
+    } as Docker.GetEventsOptions & { abortSignal: AbortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
+    await new Promise<void>((resolve) => {
+      const end = () => {
+        local.signal.removeEventListener('abort', end);
+        stream.destroy?.();
+        resolve();
+      };
+      if (local.signal.aborted) return end();
+      local.signal.addEventListener('abort', end, { once: true });
+      stream.once('data', end);
+      stream.once('end', end);
+      stream.once('error', end);
+    });
+  } catch {
+    // The engine may be gone: the caller's next look reports that.
+    await sleep(Math.min(ms, 1000), local.signal);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Follows the stack's gateway logs until the signal aborts: finds the gateway container by
+ * label, streams its logs (reading back from the last line seen), and when the stream ends
+ * (the container stopped, was recreated by a rotation, or Docker went away) waits for the next
+ * start and reattaches, with a marker line each time. Docker errors are retried with a
+ * doubling backoff; nothing here throws except on abort (it then resolves).
+ */
+export async function followGateway(docker: Docker, stack: string, hooks: FollowHooks, options: FollowOptions): Promise<void> {
+  const { signal } = options;
+  const env = options.env ?? process.env;
+  const minBackoff = options.minBackoffMs ?? 500;
+  const maxBackoff = options.maxBackoffMs ?? 15_000;
+  const recheck = options.recheckMs ?? 5_000;
+  let backoff = minBackoff;
+  let currentId: string | null = null;
+  let dockerLost = false;
+  let waitingAnnounced = false;
+  let lastError = '';
+
+  while (!signal.aborted) {
+    try {
+      const container = await findGatewayContainer(docker, stack);
+      if (dockerLost) {
+        hooks.marker('Docker is reachable again; following the gateway logs.', 'info');
+        dockerLost = false;
+      }
+      lastError = '';
+      backoff = minBackoff;
+      if (!container) {
+        if (!waitingAnnounced) {
+          hooks.marker(`No gateway container for stack "${stack}"; waiting for one to start.`, 'info');
+          waitingAnnounced = true;
+        }
+        await waitForStart(docker, stack, Math.floor(Date.now() / 1000), recheck, signal);
+        continue;
+      }
+      waitingAnnounced = false;
+      if (container.id !== currentId) {
+        await hooks.attach(container, currentId);
+        currentId = container.id;
+      }
+      const since = hooks.since(container.id);
+      const streamStarted = Math.floor(Date.now() / 1000);
+      await streamContainerLogs(
+        docker,
+        container.id,
+        {
+          tty: container.tty,
+          follow: container.running,
+          since,
+          ...(since === null && options.initialTail !== undefined ? { tail: options.initialTail } : {}),
+          signal,
+        },
+        hooks.line,
+        env,
+      );
+      hooks.flush();
+      if (signal.aborted) break;
+      if (container.running) {
+        // The follow stream ends when the container stops: say so, then wait for the next start.
+        const after = await findGatewayContainer(docker, stack).catch(() => null);
+        const how = after && after.id === container.id && after.exitCode !== null ? ` (exit code ${after.exitCode})` : after && after.id !== container.id ? ' (replaced)' : after ? '' : ' (removed)';
+        hooks.marker(`Gateway container ${container.id.slice(0, 12)} stopped${how}; waiting for it to run again.`, 'info');
+        if (after && after.running && after.id !== container.id) continue;
+        await waitForStart(docker, stack, streamStarted, recheck, signal);
+      } else {
+        await waitForStart(docker, stack, streamStarted, recheck, signal);
+      }
+    } catch (err) {
+      hooks.flush();
+      if (signal.aborted || isGatehouseError(err, 'CANCELLED')) break;
+      const conn = isGatehouseError(err) ? err : connectionError(err, env);
+      if (conn?.code === 'DOCKER_UNREACHABLE' || conn?.code === 'DOCKER_PERMISSION') {
+        if (!dockerLost) hooks.marker(`${conn.message} Reconnecting with backoff.`, 'warning');
+        dockerLost = true;
+      } else if (isGatehouseError(err, 'NOT_FOUND')) {
+        // Removed between the look and the read (a rotation): look again at once.
+        continue;
+      } else {
+        const msg = err instanceof GatehouseError ? err.message : `Following the gateway logs failed: ${(err as Error)?.message ?? String(err)}.`;
+        if (msg !== lastError) hooks.marker(msg, 'warning');
+        lastError = msg;
+      }
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+  }
+  hooks.flush();
+}

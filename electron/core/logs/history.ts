@@ -1,0 +1,155 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LogEntry, LogLevel, LogStream } from '../../../shared/api';
+import { LEVEL_RANK } from './levels';
+
+/** One stored entry: a LogEntry without its seq (renumbered at load), plus the line watermark. */
+export interface HistoryRecord {
+  time: string;
+  stream: LogStream;
+  level: LogLevel;
+  source: string;
+  message: string;
+  containerId: string | null;
+  /** Time of the entry's last line when it spans several (a traceback). */
+  last?: string;
+}
+
+export interface HistoryOptions {
+  /** Rotate the current file once it passes this size. */
+  maxFileBytes?: number;
+  /** Rotated files kept besides the current one; the history on disk is bounded by (n+1) × max. */
+  rotatedFiles?: number;
+}
+
+const CURRENT = 'history.jsonl';
+const STREAMS = new Set(['stdout', 'stderr', 'system']);
+
+function isRecord(v: unknown): v is HistoryRecord {
+  const r = v as HistoryRecord;
+  return (
+    !!r &&
+    typeof r.time === 'string' &&
+    STREAMS.has(r.stream) &&
+    typeof r.level === 'string' &&
+    r.level in LEVEL_RANK &&
+    typeof r.source === 'string' &&
+    typeof r.message === 'string' &&
+    (r.containerId === null || typeof r.containerId === 'string')
+  );
+}
+
+/**
+ * The redacted log history on disk (JSON lines in <app data>/logs/), so that logs survive a
+ * restart of the app and a recreated container. Appends are batched and serialised; the file
+ * rotates by size (history.jsonl → history.1.jsonl → …), so the folder stays bounded.
+ * Only ever receives entries that went through the redactor.
+ */
+export class LogHistory {
+  readonly dir: string;
+  private readonly maxFileBytes: number;
+  private readonly rotatedFiles: number;
+  private pending: string[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private currentSize: number | null = null;
+
+  constructor(dir: string, options: HistoryOptions = {}) {
+    this.dir = dir;
+    this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
+    this.rotatedFiles = options.rotatedFiles ?? 3;
+  }
+
+  private file(n: number): string {
+    return path.join(this.dir, n === 0 ? CURRENT : `history.${n}.jsonl`);
+  }
+
+  static record(e: LogEntry, lastLineTime?: string): HistoryRecord {
+    const r: HistoryRecord = { time: e.time, stream: e.stream, level: e.level, source: e.source, message: e.message, containerId: e.containerId };
+    if (lastLineTime && lastLineTime !== e.time) r.last = lastLineTime;
+    return r;
+  }
+
+  append(record: HistoryRecord): void {
+    this.pending.push(JSON.stringify(record));
+  }
+
+  /** Writes what was appended so far; resolves when it is on disk (in write order). */
+  flush(): Promise<void> {
+    if (this.pending.length === 0) return this.writing;
+    const data = this.pending.join('\n') + '\n';
+    this.pending = [];
+    const run = this.writing.catch(() => undefined).then(() => this.write(data));
+    this.writing = run;
+    return run;
+  }
+
+  private async write(data: string): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (this.currentSize === null) {
+      this.currentSize = await fs.stat(this.file(0)).then((s) => s.size, () => 0);
+    }
+    const bytes = Buffer.byteLength(data);
+    if (this.currentSize > 0 && this.currentSize + bytes > this.maxFileBytes) await this.rotate();
+    await fs.appendFile(this.file(0), data, { mode: 0o600 });
+    this.currentSize += bytes;
+  }
+
+  private async rotate(): Promise<void> {
+    await fs.rm(this.file(this.rotatedFiles), { force: true });
+    for (let n = this.rotatedFiles - 1; n >= 0; n--) {
+      await fs.rename(this.file(n), this.file(n + 1)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+    this.currentSize = 0;
+  }
+
+  /**
+   * The last `maxEntries` stored records, oldest first. Reads the newest file first and older
+   * ones only while more are wanted. A torn last line (a crash mid-write) is skipped.
+   */
+  async load(maxEntries: number): Promise<HistoryRecord[]> {
+    const chunks: HistoryRecord[][] = [];
+    let count = 0;
+    for (let n = 0; n <= this.rotatedFiles && count < maxEntries; n++) {
+      let text: string;
+      try {
+        text = await fs.readFile(this.file(n), 'utf8');
+      } catch {
+        continue;
+      }
+      const records: HistoryRecord[] = [];
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          const r = JSON.parse(line) as unknown;
+          if (isRecord(r)) records.push(r);
+        } catch {
+          // torn or hand-edited line
+        }
+      }
+      chunks.unshift(records);
+      count += records.length;
+    }
+    const all = chunks.flat();
+    return all.length > maxEntries ? all.slice(all.length - maxEntries) : all;
+  }
+
+  /** Deletes the stored history (the files, not the folder). */
+  async clear(): Promise<void> {
+    this.pending = [];
+    await this.writing.catch(() => undefined);
+    for (let n = 0; n <= this.rotatedFiles; n++) await fs.rm(this.file(n), { force: true });
+    this.currentSize = 0;
+  }
+
+  /** Names and sizes of the files on disk (status views, tests). */
+  async files(): Promise<{ file: string; bytes: number }[]> {
+    const out: { file: string; bytes: number }[] = [];
+    for (let n = 0; n <= this.rotatedFiles; n++) {
+      const st = await fs.stat(this.file(n)).catch(() => null);
+      if (st) out.push({ file: this.file(n), bytes: st.size });
+    }
+    return out;
+  }
+}

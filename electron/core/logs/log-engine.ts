@@ -1,0 +1,295 @@
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { EventMap, ExportFormat, LogEntry, LogPage, LogQuery, WarningGroup } from '../../../shared/api';
+import { GatehouseError } from '../errors';
+import type { SettingsStore } from '../settings';
+import type { StateStore } from '../state-store';
+import type { SecretStore } from '../secrets/secret-store';
+import type { TypedEmitter } from '../typed-emitter';
+import { createDocker, connectionError } from '../docker/connection';
+import { findGatewayContainer, streamContainerLogs, type GatewayContainer } from '../docker/log-stream';
+import { LogPipeline, emptyRedactionStats, type RedactionStats } from './pipeline';
+import { LogHistory, type HistoryOptions } from './history';
+import { readKnownSecrets } from './redactor';
+import { runQuery } from './query';
+import { writeExport } from './export';
+import { followGateway } from './gateway-follower';
+
+export interface LogEngineDeps {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  settings: SettingsStore;
+  state: StateStore;
+  secrets: SecretStore;
+  events: TypedEmitter<EventMap>;
+  /** Tests shrink these. */
+  history?: HistoryOptions;
+  docker?: () => Docker;
+}
+
+/** state.json section: acknowledged warning groups, id → time of the last occurrence acknowledged. */
+const WARNINGS_SECTION = 'warnings';
+/** state.json section: redaction totals, kept across restarts and across clearing the log. */
+const REDACTIONS_SECTION = 'logRedactions';
+
+interface WarningsState {
+  acks: Record<string, string>;
+}
+
+const BATCH_MS = 100;
+const PARSER_IDLE_MS = 250;
+const SECRET_REFRESH_MS = 30_000;
+
+/**
+ * The log and warning engine (`core.logs`): reads the gateway's logs from Docker, parses,
+ * redacts, keeps them in a bounded ring buffer and a bounded history on disk, groups warnings,
+ * answers queries and exports. Emits 'logs:appended' (batched) and 'warnings:new'.
+ */
+export class LogEngine {
+  private pipeline: LogPipeline | null = null;
+  private history: LogHistory | null = null;
+  private ready: Promise<void> | null = null;
+  private stack = '';
+  private batch: LogEntry[] = [];
+  private freshGroups = new Map<string, WarningGroup>();
+  private batchTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private statsDirty = false;
+  private secretsReadAt = 0;
+  private dockerClient: Docker | null = null;
+
+  constructor(private readonly deps: LogEngineDeps) {}
+
+  private docker(): Docker {
+    return (this.dockerClient ??= this.deps.docker ? this.deps.docker() : createDocker(this.deps.env));
+  }
+
+  private init(): Promise<void> {
+    return (this.ready ??= this.load());
+  }
+
+  private async load(): Promise<void> {
+    const settings = await this.deps.settings.get();
+    this.stack = settings.stackName;
+    const pipeline = new LogPipeline(settings.logBufferEntries, {
+      entry: (e, last) => {
+        this.history?.append(LogHistory.record(e, last));
+        this.batch.push(e);
+        this.scheduleBatch();
+      },
+      freshGroup: (u) => {
+        this.freshGroups.set(u.group.id, pipeline.groups.view(u.group));
+        this.scheduleBatch();
+      },
+      redacted: () => {
+        this.statsDirty = true;
+      },
+    });
+    const warnings = await this.deps.state.read<WarningsState>(WARNINGS_SECTION);
+    pipeline.groups.setAcks(warnings?.acks ?? {});
+    const saved = await this.deps.state.read<RedactionStats>(REDACTIONS_SECTION);
+    if (saved && typeof saved.total === 'number') Object.assign(pipeline.stats, emptyRedactionStats(), saved);
+    this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), this.deps.history);
+    pipeline.restore(await this.history.load(settings.logBufferEntries));
+    this.pipeline = pipeline;
+    await this.refreshSecrets();
+  }
+
+  /** Reads the exact secrets again from the keychain (at each attach, on rotation, every 30 s). */
+  async refreshSecrets(): Promise<void> {
+    const p = this.pipeline;
+    if (!p) return this.init();
+    p.redactor.setSecrets(await readKnownSecrets(this.deps.secrets));
+    this.secretsReadAt = Date.now();
+  }
+
+  private scheduleBatch(): void {
+    if (this.batchTimer) return;
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = null;
+      void this.flushBatch();
+    }, BATCH_MS);
+    this.batchTimer.unref?.();
+  }
+
+  private async flushBatch(): Promise<void> {
+    if (this.batch.length) {
+      const entries = this.batch;
+      this.batch = [];
+      this.deps.events.emit('logs:appended', entries);
+    }
+    if (this.freshGroups.size) {
+      const groups = [...this.freshGroups.values()];
+      this.freshGroups.clear();
+      this.deps.events.emit('warnings:new', groups);
+    }
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    const tasks: Promise<unknown>[] = [];
+    if (this.history) tasks.push(this.history.flush());
+    if (this.statsDirty && this.pipeline) {
+      this.statsDirty = false;
+      const stats = structuredClone(this.pipeline.stats);
+      tasks.push(this.deps.state.update<RedactionStats>(REDACTIONS_SECTION, () => stats));
+    }
+    await Promise.all(tasks);
+  }
+
+  /** Parser holds the last entry open until it knows no traceback follows; emit it once quiet. */
+  private scheduleIdleFlush(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      this.pipeline?.flush();
+    }, PARSER_IDLE_MS);
+    this.idleTimer.unref?.();
+  }
+
+  private async attach(container: GatewayContainer, previousId: string | null): Promise<void> {
+    const p = this.pipeline as LogPipeline;
+    await this.refreshSecrets().catch(() => undefined);
+    const seenBefore = p.watermarkOf(container.id) !== null;
+    p.setContainer(container.id);
+    const short = container.id.slice(0, 12);
+    if (previousId && previousId !== container.id) {
+      p.system(`Gateway container recreated: now following ${short} (${container.name}), was ${previousId.slice(0, 12)}.`);
+    } else if (!seenBefore) {
+      p.system(`Reading the logs of gateway container ${short} (${container.name}).`);
+    }
+  }
+
+  /**
+   * Reads what the gateway printed since the last line seen (no follow) into the buffer and
+   * history. Returns the number of new entries; DOCKER_UNREACHABLE when Docker is not there.
+   */
+  async sync(signal?: AbortSignal): Promise<number> {
+    await this.init();
+    const p = this.pipeline as LogPipeline;
+    const before = p.scanned;
+    const docker = this.docker();
+    let container: GatewayContainer | null;
+    try {
+      container = await findGatewayContainer(docker, this.stack);
+    } catch (err) {
+      throw connectionError(err, this.deps.env) ?? err;
+    }
+    if (container) {
+      await this.attach(container, null);
+      const since = p.watermarkOf(container.id);
+      await streamContainerLogs(docker, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => p.ingest(l), this.deps.env);
+      p.flush();
+    }
+    await this.flushBatch();
+    return p.scanned - before;
+  }
+
+  /**
+   * Follows the gateway's logs until the signal aborts, across container restarts and
+   * recreations (with a marker line) and Docker outages (reconnects with backoff).
+   */
+  async follow(options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
+    await this.init();
+    const p = this.pipeline as LogPipeline;
+    const unsubscribe = this.deps.events.on('rotation:progress', () => {
+      void this.refreshSecrets().catch(() => undefined);
+    });
+    try {
+      await followGateway(
+        this.docker(),
+        this.stack,
+        {
+          since: (id) => p.watermarkOf(id),
+          attach: (c, prev) => this.attach(c, prev),
+          line: (l) => {
+            p.ingest(l);
+            this.scheduleIdleFlush();
+            if (Date.now() - this.secretsReadAt > SECRET_REFRESH_MS) {
+              this.secretsReadAt = Date.now();
+              void this.refreshSecrets().catch(() => undefined);
+            }
+          },
+          flush: () => p.flush(),
+          marker: (message, level) => {
+            p.system(message, level);
+          },
+        },
+        {
+          signal: options.signal,
+          env: this.deps.env,
+          initialTail: p.buffer.capacity,
+          ...(options.minBackoffMs !== undefined ? { minBackoffMs: options.minBackoffMs } : {}),
+          ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
+        },
+      );
+    } finally {
+      unsubscribe();
+      p.flush();
+      await this.flushBatch();
+    }
+  }
+
+  async query(q: LogQuery = {}): Promise<LogPage> {
+    await this.init();
+    return runQuery((this.pipeline as LogPipeline).buffer, q);
+  }
+
+  /** Empties the buffer, the history on disk and the warning groups (acknowledgements stay). */
+  async clear(): Promise<void> {
+    await this.init();
+    (this.pipeline as LogPipeline).clear();
+    this.batch = [];
+    this.freshGroups.clear();
+    await this.history?.clear();
+  }
+
+  /** Writes the entries matching `q` (already redacted) to `file`. */
+  async export(q: LogQuery, format: ExportFormat, file: string): Promise<{ path: string; entries: number }> {
+    await this.init();
+    const { entries } = runQuery((this.pipeline as LogPipeline).buffer, { ...q, limit: undefined, offset: undefined });
+    const target = path.resolve(file);
+    await writeExport(target, entries, format);
+    return { path: target, entries: entries.length };
+  }
+
+  async warnings(): Promise<WarningGroup[]> {
+    await this.init();
+    return (this.pipeline as LogPipeline).groups.list();
+  }
+
+  /** Acknowledges a warning group through its last occurrence; kept in state.json. */
+  async ack(id: string): Promise<WarningGroup[]> {
+    await this.init();
+    const groups = (this.pipeline as LogPipeline).groups;
+    const done = groups.acknowledge(id);
+    if (!done) {
+      throw new GatehouseError('NOT_FOUND', `No warning group with id "${id}".`, 'List the warnings (`gatehouse warnings`) and use an id from there.');
+    }
+    await this.deps.state.update<WarningsState>(WARNINGS_SECTION, (cur) => ({ acks: { ...(cur?.acks ?? {}), [done.id]: done.through } }));
+    return groups.list();
+  }
+
+  /** Secrets replaced in the gateway's output so far (kept across restarts). */
+  async redactionCount(): Promise<number> {
+    await this.init();
+    return (this.pipeline as LogPipeline).stats.total;
+  }
+
+  async redactionStats(): Promise<RedactionStats & { scannedEntries: number }> {
+    await this.init();
+    const p = this.pipeline as LogPipeline;
+    return { ...structuredClone(p.stats), scannedEntries: p.scanned };
+  }
+
+  /** Writes what is pending (history, stats) and stops timers. */
+  async close(): Promise<void> {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.batchTimer = this.idleTimer = null;
+    if (!this.ready) return;
+    await this.ready.catch(() => undefined);
+    this.pipeline?.flush();
+    await this.flushBatch();
+  }
+}

@@ -1,0 +1,155 @@
+import type { LogEntry, LogLevel } from '../../../shared/api';
+import type { RawLine } from '../docker/log-stream';
+import { isoNano } from '../docker/log-stream';
+import { LogParser, type ParsedEntry } from './parser';
+import { Redactor, type RedactionKind } from './redactor';
+import { RingBuffer } from './ring-buffer';
+import { WarningGroups, type GroupUpdate } from './grouping';
+import type { HistoryRecord } from './history';
+
+/** What the redactor found, for the security check "the gateway printed a secret". */
+export interface RedactionStats {
+  /** Secrets replaced, all kinds. */
+  total: number;
+  /** Entries that held at least one. */
+  lines: number;
+  /** Entries that held one of the exact keychain secrets (master key, pending key, Claude token, salt key, DB password). */
+  exactLines: number;
+  byKind: Partial<Record<RedactionKind, number>>;
+  /** Time of the last entry that held one. */
+  lastAt: string | null;
+}
+
+export function emptyRedactionStats(): RedactionStats {
+  return { total: 0, lines: 0, exactLines: 0, byKind: {}, lastAt: null };
+}
+
+export interface PipelineSinks {
+  /** Every accepted entry, after redaction, with the time of its last line. */
+  entry?(entry: LogEntry, lastLineTime: string): void;
+  /** A warning group that just became new (first seen, or back after its acknowledgement). */
+  freshGroup?(update: GroupUpdate): void;
+  /** A line with a secret was accepted (stats changed). */
+  redacted?(): void;
+}
+
+/**
+ * The core ingest path: timestamped lines → (drop lines already seen) → parse (join tracebacks)
+ * → redact → ring buffer + warning groups. Everything downstream of redact() only ever sees
+ * redacted text. One pipeline per log engine; the follower tells it which container it reads.
+ */
+export class LogPipeline {
+  readonly buffer: RingBuffer<LogEntry>;
+  readonly redactor = new Redactor();
+  readonly groups = new WarningGroups();
+  readonly stats: RedactionStats = emptyRedactionStats();
+  /** Entries taken in since start (loaded history included). */
+  scanned = 0;
+  private readonly parser: LogParser;
+  private containerId: string | null = null;
+  private watermark: string | null = null;
+  /** Last line time read per container, so that re-reading `since` never stores a line twice. */
+  private readonly watermarks = new Map<string, string>();
+  private readonly sourceCache = new Map<string, string>();
+  private seq = 0;
+
+  constructor(capacity: number, private readonly sinks: PipelineSinks = {}) {
+    this.buffer = new RingBuffer<LogEntry>(capacity);
+    this.parser = new LogParser((p) => this.accept(p));
+  }
+
+  /** Lines that follow belong to this container. */
+  setContainer(containerId: string | null): void {
+    this.parser.flush();
+    this.containerId = containerId;
+    this.watermark = containerId ? (this.watermarks.get(containerId) ?? null) : null;
+  }
+
+  /** The time of the last line read from a container (Docker's `since` for a re-read). */
+  watermarkOf(containerId: string): string | null {
+    return this.watermarks.get(containerId) ?? null;
+  }
+
+  ingest(line: RawLine): void {
+    // Lines at or before the watermark were read before (a reconnect, or a restart of the app
+    // that re-reads with `since`): Docker's `since` is inclusive and whole lines carry
+    // nanosecond times, so "<=" drops exactly the repeats.
+    if (this.watermark !== null && line.time <= this.watermark) return;
+    this.watermark = line.time;
+    if (this.containerId) this.watermarks.set(this.containerId, line.time);
+    this.parser.push(line);
+  }
+
+  /** Emits an entry the parser still holds open (the stream went quiet or ended). */
+  flush(): void {
+    this.parser.flush();
+  }
+
+  get hasPending(): boolean {
+    return this.parser.hasPending;
+  }
+
+  /** A Gatehouse marker in the log (attached, reattached, lost Docker): stream "system". */
+  system(message: string, level: LogLevel = 'info', time: string = isoNano(new Date())): LogEntry {
+    this.parser.flush();
+    const e: LogEntry = { seq: ++this.seq, time, stream: 'system', level, source: 'gatehouse', message: this.redactor.redact(message), containerId: this.containerId };
+    this.store(e, time);
+    return e;
+  }
+
+  private accept(p: ParsedEntry): void {
+    const r = this.redactor;
+    const message = r.redact(p.message);
+    const kinds = r.lastKinds;
+    const exact = r.lastHadExact;
+    let source = this.sourceCache.get(p.source);
+    if (source === undefined) {
+      source = r.redact(p.source);
+      if (this.sourceCache.size < 256) this.sourceCache.set(p.source, source);
+    }
+    if (kinds.length) this.count(kinds, exact, p.time);
+    const e: LogEntry = { seq: ++this.seq, time: p.time, stream: p.stream, level: p.level, source, message, containerId: this.containerId };
+    this.store(e, p.lastLineTime);
+  }
+
+  private count(kinds: RedactionKind[], exact: boolean, time: string): void {
+    const s = this.stats;
+    s.total += kinds.length;
+    s.lines++;
+    if (exact) s.exactLines++;
+    for (const k of kinds) s.byKind[k] = (s.byKind[k] ?? 0) + 1;
+    if (!s.lastAt || time > s.lastAt) s.lastAt = time;
+    this.sinks.redacted?.();
+  }
+
+  private store(e: LogEntry, lastLineTime: string): void {
+    this.scanned++;
+    this.buffer.push(e);
+    const update = this.groups.add(e);
+    this.sinks.entry?.(e, lastLineTime);
+    if (update?.fresh) this.sinks.freshGroup?.(update);
+  }
+
+  /** Puts stored history back (already redacted) and restores each container's watermark. */
+  restore(records: HistoryRecord[]): void {
+    for (const r of records) {
+      const e: LogEntry = { seq: ++this.seq, time: r.time, stream: r.stream, level: r.level, source: r.source, message: r.message, containerId: r.containerId };
+      this.buffer.push(e);
+      this.groups.add(e);
+      this.scanned++;
+      if (r.containerId && r.stream !== 'system') {
+        const last = r.last ?? r.time;
+        const wm = this.watermarks.get(r.containerId);
+        if (!wm || last > wm) this.watermarks.set(r.containerId, last);
+      }
+    }
+    if (this.containerId) this.watermark = this.watermarks.get(this.containerId) ?? null;
+  }
+
+  clear(): void {
+    this.parser.flush();
+    this.buffer.clear();
+    this.groups.clear();
+    // Watermarks stay: a cleared view must not fill up again with the same old lines.
+  }
+}

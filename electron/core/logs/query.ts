@@ -1,0 +1,89 @@
+import type { LogEntry, LogPage, LogQuery } from '../../../shared/api';
+import { GatehouseError } from '../errors';
+import { isoNano } from '../docker/log-stream';
+import { LEVEL_RANK, parseLevelArgument } from './levels';
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const MAX_PATTERN_LENGTH = 1000;
+
+/**
+ * A point in time as a user gives it: a duration back from now ("90s", "10m", "2h", "1d") or an
+ * ISO date/time. Returned in the entries' own form (RFC 3339, nine fractional digits) so that it
+ * compares with entry times as strings.
+ */
+export function parseTimeArgument(value: string, what: string, now: Date = new Date()): string {
+  const v = value.trim();
+  const d = DURATION.exec(v);
+  if (d) return isoNano(new Date(now.getTime() - Number(d[1]) * (UNIT_MS[d[2] as string] as number)));
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) {
+    throw new GatehouseError(
+      'INVALID_ARGUMENT',
+      `"${value}" is not a time for ${what}.`,
+      'Give a duration back from now such as 30s, 10m, 2h or 1d, or a date and time such as 2026-01-31T14:00:00Z.',
+    );
+  }
+  return isoNano(new Date(ms));
+}
+
+/** The query's text filter as a case-insensitive RegExp; INVALID_REGEX says what is wrong. */
+export function compileText(text: string, regex: boolean): RegExp {
+  if (text.length > MAX_PATTERN_LENGTH) {
+    throw new GatehouseError('INVALID_ARGUMENT', `The search text is ${text.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`, 'Search for a shorter text.');
+  }
+  if (!regex) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  try {
+    return new RegExp(text, 'i');
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^Invalid regular expression: /, '');
+    throw new GatehouseError(
+      'INVALID_REGEX',
+      `The search pattern is not a valid regular expression: ${reason}.`,
+      'Fix the pattern (for example escape "(", "[", "+" or "*" with a backslash), or search for plain text instead.',
+    );
+  }
+}
+
+function nonNegativeInt(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new GatehouseError('INVALID_ARGUMENT', `The query's ${name} must be a whole number of 0 or more, got ${value}.`, null);
+  }
+  return value;
+}
+
+/** A predicate for one query; validates the whole query first, so errors come before any work. */
+export function compileQuery(q: LogQuery, now: Date = new Date()): (e: LogEntry) => boolean {
+  const min = q.minLevel ? LEVEL_RANK[parseLevelArgument(q.minLevel)] : 0;
+  const stream = q.stream;
+  if (stream !== undefined && stream !== 'stdout' && stream !== 'stderr' && stream !== 'system') {
+    throw new GatehouseError('INVALID_ARGUMENT', `Unknown log stream "${String(stream)}".`, 'Use stdout, stderr or system.');
+  }
+  const re = q.text ? compileText(q.text, Boolean(q.regex)) : null;
+  const since = q.since ? parseTimeArgument(q.since, 'since', now) : null;
+  const until = q.until ? parseTimeArgument(q.until, 'until', now) : null;
+  return (e) =>
+    LEVEL_RANK[e.level] >= min &&
+    (stream === undefined || e.stream === stream) &&
+    (since === null || e.time >= since) &&
+    (until === null || e.time <= until) &&
+    (re === null || re.test(e.message) || re.test(e.source));
+}
+
+/**
+ * Runs a query over entries held oldest-first. `total` counts every match. With `offset`, the
+ * page is the matches from that index on; without it, the page is the last `limit` matches
+ * (the newest, as a log view wants them), newest last either way.
+ */
+export function runQuery(entries: Iterable<LogEntry>, q: LogQuery, now: Date = new Date()): LogPage {
+  const match = compileQuery(q, now);
+  const limit = nonNegativeInt(q.limit, 'limit');
+  const offset = nonNegativeInt(q.offset, 'offset');
+  const matches: LogEntry[] = [];
+  for (const e of entries) if (match(e)) matches.push(e);
+  const total = matches.length;
+  if (offset !== undefined) return { entries: matches.slice(offset, limit === undefined ? undefined : offset + limit), total };
+  if (limit !== undefined) return { entries: limit === 0 ? [] : matches.slice(-limit), total };
+  return { entries: matches, total };
+}

@@ -1,0 +1,54 @@
+/**
+ * A fixed-capacity FIFO: append is O(1) and overwrites the oldest item once full. Items are read
+ * oldest-first by index, so queries walk it without copying.
+ */
+export class RingBuffer<T> {
+  private items: (T | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    if (this.count < this.capacity) {
+      this.items[(this.start + this.count) % this.capacity] = item;
+      this.count++;
+    } else {
+      this.items[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** The i-th item, 0 = oldest. */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    return this.items[(this.start + i) % this.capacity];
+  }
+
+  last(): T | undefined {
+    return this.count ? this.at(this.count - 1) : undefined;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.count; i++) yield this.items[(this.start + i) % this.capacity] as T;
+  }
+
+  toArray(): T[] {
+    const out = new Array<T>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.items[(this.start + i) % this.capacity] as T;
+    return out;
+  }
+
+  clear(): void {
+    this.items = new Array<T | undefined>(this.capacity);
+    this.start = 0;
+    this.count = 0;
+  }
+}

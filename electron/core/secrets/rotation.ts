@@ -1,0 +1,305 @@
+import crypto from 'node:crypto';
+import type Docker from 'dockerode';
+import type { RotationProgress, RotationResult, RotationStep } from '../../../shared/api';
+import { GatehouseError, isGatehouseError } from '../errors';
+import type { StateStore } from '../state-store';
+import { LABELS } from '../docker/labels';
+import type { StackPlan } from '../docker/plan';
+import { checkBarrier } from '../docker/health';
+import { httpGet } from '../docker/http-probe';
+import type { SecretEnvProvider, StackController } from '../docker/stack';
+import type { KeyManager } from './key-manager';
+import { ACCOUNTS, type SecretStore } from './secret-store';
+import { fingerprint, generateMasterKey } from './master-key';
+import { decideRecovery, readJournal, writeJournal, type RotationJournal } from './rotation-journal';
+
+/**
+ * Master-key rotation as a small transaction with a journal (rotation-journal.ts):
+ *
+ *   1 journal "begun" (fingerprints, the old container's id)      … abort points 1–2
+ *   2 new key → keychain as *pending*, read back
+ *   3 journal "recreating"; old container renamed aside (kept, so a rollback can restart it);
+ *     new container created under the gateway's name with the new key (volumes are named, so
+ *     they carry over); old stopped; new started and waited healthy    … abort points 3–7
+ *   4 verified: new key 200, old key 401, no key 401; journal "verified"  … abort point 8
+ *   5 commit: pending → current (read back), pending deleted, old container removed,
+ *     timestamps recorded, journal cleared                              … abort points 9–11
+ *
+ * A failure before "verified" rolls back (new container removed, old renamed back and restarted,
+ * pending deleted) and throws ROTATION_FAILED; after it, the rotation is finished. If the process
+ * dies anywhere, `recover()` — called by Gatehouse.open() before anything else — does the same
+ * from the journal, so the keychain and the running gateway agree and exactly one key works.
+ * With no gateway running, only the keychain changes (the next start creates the container with
+ * the new key, since its environment fingerprint differs).
+ */
+
+export interface RotationDeps {
+  secrets: SecretStore;
+  keys: KeyManager;
+  state: StateStore;
+  /** The stack's building blocks (create, start-and-verify, stop, rename, remove) and its lock. */
+  stack: StackController;
+  /** The gateway's complete secret environment (secrets/gateway-env.ts), here with the new key. */
+  secretEnv: SecretEnvProvider;
+  emit: (progress: RotationProgress) => void;
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+const PROBE_TIMEOUT_MS = 1500;
+const STOP_TIMEOUT_S = 10;
+
+function failed(message: string, cause?: unknown): GatehouseError {
+  return new GatehouseError(
+    'ROTATION_FAILED',
+    message,
+    'The old key is still the current key and the gateway runs with it. Fix the cause named above and run the rotation again.',
+    cause ? { cause } : undefined,
+  );
+}
+
+function why(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class KeyRotation {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RotationDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Test hook: GATEHOUSE_TEST_ABORT_AT_STEP=N kills this process at abort point N, as a crash or
+   * `kill -9` would, so tests can check recovery from every point. Only honoured with GATEHOUSE_TEST=1.
+   */
+  private abortPoint(n: number): void {
+    const env = this.deps.env;
+    if (env.GATEHOUSE_TEST === '1' && env.GATEHOUSE_TEST_ABORT_AT_STEP === String(n)) {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+
+  private progress(step: RotationStep, message: string): void {
+    this.deps.emit({ step, message });
+  }
+
+  private dockerError(err: unknown, doing: string): GatehouseError {
+    if (isGatehouseError(err)) return err;
+    return failed(`${doing} failed: ${why(err)}.`, err);
+  }
+
+  /** Whether a rotation was interrupted and awaits recovery (cheap: reads state.json only). */
+  async pending(): Promise<boolean> {
+    return (await readJournal(this.deps.state)) !== null;
+  }
+
+  /** Runs the whole rotation; throws ROTATION_FAILED after rolling back on any failure. */
+  async rotate(): Promise<RotationResult> {
+    return this.deps.stack.runExclusive('rotate', () => this.rotateNow());
+  }
+
+  private async rotateNow(): Promise<RotationResult> {
+    await this.recoverNow(true);
+    const { secrets, state } = this.deps;
+    const oldKey = await this.deps.keys.require();
+    const stack = this.deps.stack;
+    const plan = await stack.plan();
+
+    let old: Docker.ContainerInspectInfo | null = null;
+    try {
+      const list = await stack.listGateways(plan);
+      const pick = list.find((c) => c.State === 'running') ?? list.find((c) => c.Names.includes('/' + plan.containerName));
+      if (pick) old = await stack.docker().getContainer(pick.Id).inspect();
+    } catch (err) {
+      const e = this.dockerError(err, 'Looking for the running gateway');
+      throw failed(`The key was not rotated: Gatehouse could not tell whether the gateway runs (${e.message}).`, err);
+    }
+    const running = old?.State.Running === true;
+    const newKey = generateMasterKey();
+    const journal: RotationJournal = {
+      id: crypto.randomBytes(4).toString('hex'),
+      step: 'begun',
+      startedAt: this.now().toISOString(),
+      oldFingerprint: fingerprint(oldKey),
+      newFingerprint: fingerprint(newKey),
+      gatewayWasRunning: running,
+      oldContainerId: old?.Id ?? null,
+      oldContainerName: old ? old.Name.replace(/^\//, '') : null,
+    };
+
+    this.progress('journal', 'Writing the rotation journal and storing the new key as pending in the keychain');
+    await writeJournal(state, journal);
+    this.abortPoint(1);
+    try {
+      await secrets.set(ACCOUNTS.pendingMasterKey, newKey);
+      if ((await secrets.get(ACCOUNTS.pendingMasterKey)) !== newKey) {
+        throw new GatehouseError('KEYCHAIN_LOCKED', 'The new key could not be read back from the keychain.', 'Unlock your login keyring and rotate again.');
+      }
+      this.abortPoint(2);
+      if (running && old) {
+        await this.recreate(plan, journal, old, oldKey, newKey);
+      }
+      journal.step = 'verified';
+      await writeJournal(state, journal);
+      this.abortPoint(8);
+    } catch (err) {
+      this.progress('rollback', 'Rotation failed; restoring the old key and the old gateway');
+      try {
+        await this.rollBack(journal, oldKey);
+      } catch (rbErr) {
+        throw failed(
+          `The key rotation failed (${why(err)}) and so did restoring the old gateway (${why(rbErr)}). The journal is kept; the next gatehouse command retries the recovery.`,
+          rbErr,
+        );
+      }
+      throw failed(`The key rotation failed and was rolled back: ${why(err)}`, err);
+    }
+
+    this.progress('commit', 'Making the new key current and removing the old gateway container');
+    const rotatedAt = await this.commit(journal);
+    this.progress('done', `Rotated: new key ${journal.newFingerprint}`);
+    return { fingerprint: journal.newFingerprint, previousFingerprint: journal.oldFingerprint, rotatedAt, gatewayRecreated: running };
+  }
+
+  private async recreate(plan: StackPlan, journal: RotationJournal, old: Docker.ContainerInspectInfo, oldKey: string, newKey: string): Promise<void> {
+    const stack = this.deps.stack;
+    this.progress('recreate', 'Recreating the gateway with the new key (volumes kept)');
+    journal.step = 'recreating';
+    await writeJournal(this.deps.state, journal);
+    this.abortPoint(3);
+    const secretEnv = await this.deps.secretEnv({ masterKey: newKey });
+    await stack.renameContainer(old.Id, `${plan.containerName}-rotating-${journal.id}`);
+    this.abortPoint(4);
+    // Created before the old one stops, so the gateway is down only for stop + start + boot.
+    const id = await stack.createGateway(plan, secretEnv);
+    this.abortPoint(5);
+    await stack.stopContainer(old.Id, STOP_TIMEOUT_S);
+    this.abortPoint(6);
+    this.progress('verify', 'Waiting for the gateway and checking the keys: new key 200, old key 401, no key 401');
+    await stack.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey] });
+    this.abortPoint(7);
+    await this.verifyKeys(stack.probeUrl(plan), newKey, oldKey);
+  }
+
+  /** New key 200, no key 401 (both checked by checkBarrier), old key 401. */
+  private async verifyKeys(url: string, newKey: string, oldKey: string): Promise<void> {
+    const barrier = await checkBarrier(url, newKey);
+    if (!barrier.ok) throw failed(`The new gateway did not pass the key check: ${barrier.detail}.`);
+    let status: number;
+    try {
+      status = (await httpGet(url + '/v1/models', { timeoutMs: PROBE_TIMEOUT_MS, headers: { authorization: `Bearer ${oldKey}` } })).status;
+    } catch (err) {
+      throw failed(`The new gateway did not answer the old-key check: ${why(err)}.`, err);
+    }
+    if (status !== 401 && status !== 403) {
+      throw failed(`The new gateway still accepts the old key (HTTP ${status} with it); rotation would not revoke it.`);
+    }
+  }
+
+  /** Undoes a rotation that was not verified: remove the new container, restore the old one, drop the pending key. */
+  private async rollBack(journal: RotationJournal, oldKey: string | null): Promise<void> {
+    if (journal.gatewayWasRunning && journal.oldContainerId) {
+      const stack = this.deps.stack;
+      const plan = await stack.plan();
+      try {
+        for (const c of await stack.listGateways(plan)) {
+          if (c.Id !== journal.oldContainerId && c.Labels[LABELS.keyFingerprint] === journal.newFingerprint) {
+            await stack.removeContainer(c.Id);
+          }
+        }
+        let info: Docker.ContainerInspectInfo | null = null;
+        try {
+          info = await stack.docker().getContainer(journal.oldContainerId).inspect();
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+        }
+        if (info) {
+          const wanted = journal.oldContainerName ?? plan.containerName;
+          if (info.Name.replace(/^\//, '') !== wanted) await stack.renameContainer(info.Id, wanted);
+          if (!info.State.Running && oldKey) {
+            const secrets = Object.values(await this.deps.secretEnv({ masterKey: oldKey }));
+            await stack.startAndVerify(plan, info.Id, { masterKey: oldKey, secrets });
+          }
+        }
+      } catch (err) {
+        throw this.dockerError(err, 'Restoring the old gateway');
+      }
+    }
+    await this.deps.secrets.delete(ACCOUNTS.pendingMasterKey);
+    await writeJournal(this.deps.state, null);
+  }
+
+  /** Finishes a verified rotation; idempotent, so recovery can run it again after a crash inside it. */
+  private async commit(journal: RotationJournal): Promise<string> {
+    const { secrets } = this.deps;
+    let current = await secrets.get(ACCOUNTS.masterKey);
+    if (!current || fingerprint(current) !== journal.newFingerprint) {
+      const pendingKey = await secrets.get(ACCOUNTS.pendingMasterKey);
+      if (!pendingKey || fingerprint(pendingKey) !== journal.newFingerprint) {
+        throw failed('The verified new key is missing from the keychain, so the rotation cannot be finished.');
+      }
+      await secrets.set(ACCOUNTS.masterKey, pendingKey);
+      if ((await secrets.get(ACCOUNTS.masterKey)) !== pendingKey) {
+        throw new GatehouseError('KEYCHAIN_LOCKED', 'The new key could not be made current: the keychain did not read it back.', 'Unlock your login keyring; the next gatehouse command finishes the rotation.');
+      }
+      current = pendingKey;
+      this.abortPoint(9);
+    }
+    await secrets.delete(ACCOUNTS.pendingMasterKey);
+    this.abortPoint(10);
+    if (journal.gatewayWasRunning && journal.oldContainerId) {
+      const stack = this.deps.stack;
+      const plan = await stack.plan();
+      try {
+        await stack.removeContainer(journal.oldContainerId);
+        this.abortPoint(11);
+        // After a crash the verified new container may have been left stopped: it must serve.
+        for (const c of await stack.listGateways(plan)) {
+          if (c.Labels[LABELS.keyFingerprint] === journal.newFingerprint && c.State !== 'running') {
+            const secrets = Object.values(await this.deps.secretEnv({ masterKey: current }));
+            await stack.startAndVerify(plan, c.Id, { masterKey: current, secrets });
+          }
+        }
+      } catch (err) {
+        throw this.dockerError(err, 'Removing the old gateway container');
+      }
+    }
+    const record = await this.deps.keys.recordKey(current, 'rotated');
+    await writeJournal(this.deps.state, null);
+    return record.rotatedAt ?? this.now().toISOString();
+  }
+
+  /**
+   * Finishes or rolls back an interrupted rotation. Gatehouse.open() calls it before anything
+   * else; it reads only state.json unless a journal exists.
+   */
+  async recover(): Promise<'none' | 'rolled-forward' | 'rolled-back'> {
+    return this.deps.stack.runExclusive('recover-rotation', () => this.recoverNow(false));
+  }
+
+  private async recoverNow(checkStrayPending: boolean): Promise<'none' | 'rolled-forward' | 'rolled-back'> {
+    const journal = await readJournal(this.deps.state);
+    if (!journal && !checkStrayPending) return 'none';
+    const { secrets } = this.deps;
+    const current = await secrets.get(ACCOUNTS.masterKey);
+    const pendingKey = await secrets.get(ACCOUNTS.pendingMasterKey);
+    const decision = decideRecovery(journal, current ? fingerprint(current) : null, pendingKey ? fingerprint(pendingKey) : null);
+    switch (decision) {
+      case 'none':
+        return 'none';
+      case 'discard-pending':
+        await secrets.delete(ACCOUNTS.pendingMasterKey);
+        return 'rolled-back';
+      case 'roll-forward':
+        this.progress('commit', 'Finishing an interrupted key rotation');
+        await this.commit(journal!);
+        this.progress('done', `Rotation finished: current key ${journal!.newFingerprint}`);
+        return 'rolled-forward';
+      case 'roll-back':
+        this.progress('rollback', 'Rolling back an interrupted key rotation');
+        await this.rollBack(journal!, current);
+        return 'rolled-back';
+    }
+  }
+}

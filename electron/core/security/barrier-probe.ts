@@ -1,0 +1,34 @@
+import { httpGet } from '../docker/http-probe';
+import { urlFor } from './exposure';
+import type { ProbeFacts } from './facts';
+
+const PROBE_PATH = '/v1/models';
+const TIMEOUT_MS = 3000;
+
+function why(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}` : err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Knocks on the gateway twice: without a key (must be refused) and with the keychain's key (must
+ * be let in). Every request has a timeout (a booting container can leave a request hanging).
+ */
+export async function probeBarrier(host: string, port: number, key: string | null): Promise<ProbeFacts> {
+  const base = urlFor(host, port);
+  const url = base + PROBE_PATH;
+  const facts: ProbeFacts = { url: base, withoutKey: null, withKey: null, error: null };
+  try {
+    facts.withoutKey = (await httpGet(url, { timeoutMs: TIMEOUT_MS })).status;
+  } catch (err) {
+    facts.error = why(err);
+    return facts;
+  }
+  if (key === null) return facts;
+  try {
+    facts.withKey = (await httpGet(url, { timeoutMs: TIMEOUT_MS, headers: { authorization: `Bearer ${key}` } })).status;
+  } catch (err) {
+    facts.error = why(err);
+  }
+  return facts;
+}

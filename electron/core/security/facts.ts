@@ -1,0 +1,160 @@
+import type { AppHardening, KeyInfo } from '../../../shared/api';
+import type { KeyStrength } from '../secrets/key-strength';
+
+/**
+ * Everything the security checks look at, gathered once per evaluation (gather.ts) so that each
+ * check is a pure function of it. The facts never hold a secret: the gatherer turns the key into
+ * a fingerprint, a strength judgement, probe results and scan hits before it lands here.
+ */
+export interface SecurityFacts {
+  keychain: KeychainFacts;
+  key: KeyFacts;
+  /** Null when the stack has no gateway container, or Docker could not be asked (see dockerError). */
+  gateway: GatewayFacts | null;
+  /** Why Docker could not be asked (a full sentence), or null. */
+  dockerError: string | null;
+  probe: ProbeFacts | null;
+  exposure: ExposureFacts;
+  disk: DiskScanFacts;
+  logs: LogLeakFacts;
+  endpoint: EndpointFacts;
+  image: ImageFacts;
+  claude: ClaudeLoginFacts;
+  /** Null when not running inside the desktop app (the CLI). */
+  app: AppHardening | null;
+  keyMaxAgeDays: number;
+}
+
+export interface KeychainFacts {
+  backend: string;
+  /** Result of a write+read+delete probe of a scratch account. */
+  status: 'ok' | 'locked' | 'unavailable';
+  /** The keychain's own words when it is not ok (never a secret). */
+  detail: string | null;
+}
+
+export interface KeyFacts {
+  /** Null when the keychain could not be read. */
+  info: KeyInfo | null;
+  /** Null when there is no key (or it could not be read). */
+  strength: KeyStrength | null;
+}
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface MountFacts {
+  type: string;
+  source: string;
+  destination: string;
+  name: string | null;
+}
+
+/** What `docker inspect` says about the stack's gateway container. */
+export interface GatewayFacts {
+  id: string;
+  name: string;
+  running: boolean;
+  /** The reference the container was created from (Config.Image). */
+  imageRef: string;
+  imageId: string;
+  /** RepoDigests of the image the container runs, e.g. "ghcr.io/x/y@sha256:…". */
+  repoDigests: string[];
+  /** Fingerprint of LITELLM_MASTER_KEY in the container's environment; null when unset. */
+  envKeyFingerprint: string | null;
+  envHasClaudeToken: boolean;
+  privileged: boolean;
+  networkMode: string;
+  /** Bindings of the gateway's port (4000/tcp). */
+  ports: PortBinding[];
+  mounts: MountFacts[];
+  /** Config.User of the container, or of its image; '' means root. */
+  user: string;
+  capAdd: string[];
+}
+
+export interface ProbeFacts {
+  url: string;
+  /** HTTP status without a key; null when the request failed (see error). */
+  withoutKey: number | null;
+  withKey: number | null;
+  error: string | null;
+}
+
+export interface ExposureFacts {
+  /** Where the port is published: from the running container, else from the settings. */
+  source: 'container' | 'settings';
+  bindings: PortBinding[];
+  /** Non-internal addresses of this machine (os.networkInterfaces()). */
+  lanAddresses: string[];
+}
+
+export interface PlaintextHit {
+  file: string;
+  /** What was found; never the value itself. */
+  kind: 'master-key' | 'env-assignment';
+  line: number;
+}
+
+export interface DiskScanFacts {
+  scannedFiles: number;
+  /** The folders that were looked at (core.home and the watched folders). */
+  roots: string[];
+  hits: PlaintextHit[];
+  /** Folders that could not be read, with why. */
+  unreadable: string[];
+}
+
+export interface LogLeakFacts {
+  /** 'container-logs' when the gateway container's own log was read, 'none' when there is no container. */
+  source: 'container-logs' | 'none';
+  /** Lines of the container's log holding a secret (master key, Claude token); null when unreadable. */
+  secretLines: number | null;
+  scannedLines: number;
+  /** What the logs engine redacted while showing the gateway's output; null when it cannot tell. */
+  engine: LogEngineRedactions | null;
+  /** When the current master key was created or last rotated: older redactions concern an older key. */
+  keyChangedAt: string | null;
+}
+
+export interface LogEngineRedactions {
+  /** Entries that held anything shaped like a secret. */
+  lines: number;
+  /** Entries that held one of the exact keychain secrets. */
+  exactLines: number;
+  /** Time of the last entry that held one. */
+  lastAt: string | null;
+}
+
+export interface EndpointFacts {
+  description: string;
+  kind: 'unix' | 'npipe' | 'tcp' | 'ssh';
+  tls: boolean;
+  socket: SocketFacts | null;
+}
+
+export interface SocketFacts {
+  path: string;
+  exists: boolean;
+  owner: string | null;
+  group: string | null;
+  /** Permission bits, e.g. 0o660. */
+  mode: number | null;
+  /** Members of the socket's group, as /etc/group lists them. */
+  groupMembers: string[];
+}
+
+export interface ImageFacts {
+  /** The image reference in the settings. */
+  configured: string;
+  pinnedByDigest: boolean;
+}
+
+export interface ClaudeLoginFacts {
+  tokenInKeychain: boolean | null;
+  /** Null when it cannot be told (no container to look through). */
+  volumeHasLogin: boolean | null;
+  volume: string | null;
+}

@@ -1,0 +1,89 @@
+import type Docker from 'dockerode';
+import { labelFilter } from '../docker/labels';
+import { fingerprint } from '../secrets/master-key';
+import type { GatewayFacts, MountFacts, PortBinding } from './facts';
+
+const PORT_KEY = '4000/tcp';
+
+/** Secrets read from the container's environment: kept in memory for the log scan, never in facts. */
+export interface ContainerSecrets {
+  masterKey: string | null;
+  claudeToken: string | null;
+}
+
+export interface InspectedGateway {
+  facts: GatewayFacts;
+  container: Docker.Container;
+  /** Whether the container has a TTY (its logs are then not multiplexed). */
+  tty: boolean;
+  secrets: ContainerSecrets;
+}
+
+function envValue(env: string[] | null | undefined, name: string): string | null {
+  const prefix = `${name}=`;
+  const line = (env ?? []).find((e) => e.startsWith(prefix));
+  return line === undefined ? null : line.slice(prefix.length);
+}
+
+function bindingsOf(info: Docker.ContainerInspectInfo): PortBinding[] {
+  // Running containers report what Docker actually published (NetworkSettings); a stopped one
+  // only what it asked for (HostConfig), which is what it will get on its next start.
+  const live = info.NetworkSettings?.Ports?.[PORT_KEY] as { HostIp: string; HostPort: string }[] | null | undefined;
+  const asked = info.HostConfig?.PortBindings?.[PORT_KEY] as { HostIp?: string; HostPort?: string }[] | undefined;
+  const list = info.State.Running && live ? live : (asked ?? []);
+  return list.map((b) => ({ hostIp: b.HostIp ?? '', hostPort: Number(b.HostPort) || 0 }));
+}
+
+function mountsOf(info: Docker.ContainerInspectInfo): MountFacts[] {
+  return (info.Mounts ?? []).map((m) => ({
+    type: String(m.Type ?? ''),
+    source: m.Source ?? '',
+    destination: m.Destination ?? '',
+    name: (m as { Name?: string }).Name ?? null,
+  }));
+}
+
+/**
+ * The stack's gateway container as `docker inspect` describes it, found by its labels. During a
+ * rotation two can exist: the running one (then the newest) is the one that matters. Returns
+ * null when the stack has no gateway container. Docker errors propagate to the caller.
+ */
+export async function inspectGateway(docker: Docker, stackName: string): Promise<InspectedGateway | null> {
+  const list = await docker.listContainers({ all: true, filters: labelFilter(stackName, 'gateway') });
+  if (list.length === 0) return null;
+  list.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created);
+  const container = docker.getContainer((list[0] as Docker.ContainerInfo).Id);
+  const info = await container.inspect();
+  let repoDigests: string[] = [];
+  let imageUser = '';
+  try {
+    const image = await docker.getImage(info.Image).inspect();
+    repoDigests = image.RepoDigests ?? [];
+    imageUser = image.Config?.User ?? '';
+  } catch {
+    // The image can be removed while a container of it exists; the digest is then unknown.
+  }
+  const masterKey = envValue(info.Config.Env, 'LITELLM_MASTER_KEY');
+  const claudeToken = envValue(info.Config.Env, 'CLAUDE_CODE_OAUTH_TOKEN');
+  return {
+    container,
+    tty: Boolean(info.Config.Tty),
+    secrets: { masterKey, claudeToken },
+    facts: {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      running: info.State.Running,
+      imageRef: info.Config.Image,
+      imageId: info.Image,
+      repoDigests,
+      envKeyFingerprint: masterKey ? fingerprint(masterKey) : null,
+      envHasClaudeToken: Boolean(claudeToken),
+      privileged: Boolean(info.HostConfig?.Privileged),
+      networkMode: info.HostConfig?.NetworkMode ?? 'default',
+      ports: bindingsOf(info),
+      mounts: mountsOf(info),
+      user: info.Config.User || imageUser || '',
+      capAdd: (info.HostConfig?.CapAdd as string[] | null | undefined) ?? [],
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import type Docker from 'dockerode';
+import type { AppHardening, KeyInfo, Settings } from '../../../shared/api';
+import { createDocker, describeEndpoint, dockerFailure } from '../docker/connection';
+import { claudeVolumeHasLogin } from '../secrets/claude-token';
+import { judgeKeyStrength } from '../secrets/key-strength';
+import { ACCOUNTS, type SecretStore } from '../secrets/secret-store';
+import { labelFilter } from '../docker/labels';
+import { probeBarrier } from './barrier-probe';
+import { endpointFacts } from './docker-socket';
+import { lanAddresses, probeHost } from './exposure';
+import type { ClaudeLoginFacts, KeyFacts, LogEngineRedactions, LogLeakFacts, ProbeFacts, SecurityFacts } from './facts';
+import { inspectGateway, type InspectedGateway } from './gateway-inspect';
+import { probeKeychain } from './keychain-probe';
+import { scanContainerLogs } from './log-scan';
+import { scanForPlaintextKeys } from './plaintext-scan';
+
+/** Where the facts come from; the composition root (gatehouse.ts) provides these. */
+export interface SecuritySources {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  /** The effective settings, read fresh (a change made by another process counts). */
+  settings(): Promise<Settings>;
+  secrets: SecretStore;
+  keys: { info(): Promise<KeyInfo>; get(): Promise<string | null> };
+  /** What the logs engine has redacted from the gateway's output (core.logs.redactionStats). */
+  logRedactions?: () => Promise<LogEngineRedactions | null>;
+  /** The desktop app's window hardening; absent or null outside the app. */
+  appHardening?: () => AppHardening | null | Promise<AppHardening | null>;
+  docker?: () => Docker;
+}
+
+/** Every Docker step is bounded: a TCP endpoint that swallows packets must not stall the checks. */
+const DOCKER_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function keyFacts(sources: SecuritySources, keychainOk: boolean): Promise<{ facts: KeyFacts; key: string | null }> {
+  if (!keychainOk) return { facts: { info: null, strength: null }, key: null };
+  try {
+    const key = await sources.keys.get();
+    const info = await sources.keys.info();
+    return { facts: { info, strength: key ? judgeKeyStrength(key) : null }, key };
+  } catch {
+    return { facts: { info: null, strength: null }, key: null };
+  }
+}
+
+async function secretOrNull(secrets: SecretStore, account: string, keychainOk: boolean): Promise<string | null | undefined> {
+  if (!keychainOk) return undefined;
+  try {
+    return await secrets.get(account);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The credentials volume: the one mounted at the image's ~/.claude, else the stack's labelled one. */
+async function credentialsVolume(docker: Docker, stackName: string, gw: InspectedGateway | null): Promise<string | null> {
+  const mounted = gw?.facts.mounts.find((m) => m.type === 'volume' && m.destination === '/home/claude/.claude');
+  if (mounted?.name) return mounted.name;
+  const { Volumes } = await docker.listVolumes({ filters: labelFilter(stackName, 'credentials') });
+  return Volumes?.[0]?.Name ?? null;
+}
+
+/**
+ * Gathers every fact the checks need: keychain (write probe, key, strength, age), Docker (the
+ * gateway container, its image, its logs, the credentials volume, the socket), the file system
+ * (plaintext scan), the network (barrier probe, addresses) and the app's own hardening. Never
+ * throws for a fault a check reports; the secrets it reads stay in this function.
+ */
+export async function gatherFacts(sources: SecuritySources): Promise<SecurityFacts> {
+  const settings = await sources.settings();
+  const keychain = await probeKeychain(sources.secrets);
+  const keychainOk = keychain.status === 'ok';
+  const { facts: key, key: masterKey } = await keyFacts(sources, keychainOk);
+  const claudeToken = await secretOrNull(sources.secrets, ACCOUNTS.claudeToken, keychainOk);
+
+  let gateway: InspectedGateway | null = null;
+  let dockerError: string | null = null;
+  let probe: ProbeFacts | null = null;
+  let logs: LogLeakFacts = { source: 'none', secretLines: null, scannedLines: 0, engine: null, keyChangedAt: key.info?.rotatedAt ?? key.info?.createdAt ?? null };
+  const claude: ClaudeLoginFacts = { tokenInKeychain: claudeToken === undefined ? null : claudeToken !== null, volumeHasLogin: null, volume: null };
+  const docker = sources.docker ? sources.docker() : createDocker(sources.env);
+  try {
+    gateway = await withTimeout(inspectGateway(docker, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');
+  } catch (err) {
+    dockerError = dockerFailure(err, 'list the gateway container', sources.env).message;
+  }
+  // The secrets the gateway could leak: what the keychain holds and what the container runs with.
+  const secretValues = [masterKey, claudeToken ?? null, gateway?.secrets.masterKey ?? null, gateway?.secrets.claudeToken ?? null].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+
+  if (gateway) {
+    const g = gateway;
+    if (g.facts.running) {
+      const target = probeHost(g.facts.ports);
+      probe = target ? await probeBarrier(target.host, target.port, masterKey) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
+    }
+    try {
+      const scanned = await withTimeout(scanContainerLogs(g.container, g.tty, secretValues), DOCKER_TIMEOUT_MS, 'Docker logs');
+      logs = { ...logs, source: 'container-logs', ...scanned };
+    } catch {
+      logs = { ...logs, source: 'container-logs', secretLines: null, scannedLines: 0 };
+    }
+  }
+  try {
+    // The logs engine also saw lines of earlier containers, which Docker no longer has.
+    logs.engine = (await sources.logRedactions?.()) ?? null;
+  } catch {
+    logs.engine = null;
+  }
+
+  if (!dockerError && !claude.tokenInKeychain) {
+    try {
+      claude.volume = await withTimeout(credentialsVolume(docker, settings.stackName, gateway), DOCKER_TIMEOUT_MS, 'Docker');
+      if (claude.volume) {
+        const image = gateway?.facts.imageId ?? settings.image;
+        claude.volumeHasLogin = await withTimeout(
+          claudeVolumeHasLogin(docker, { image, volume: claude.volume, labels: { 'io.gatehouse.stack': settings.stackName } }),
+          DOCKER_TIMEOUT_MS * 2,
+          'Docker',
+        );
+      } else {
+        claude.volumeHasLogin = false;
+      }
+    } catch {
+      claude.volumeHasLogin = null;
+    }
+  }
+
+  const disk = await scanForPlaintextKeys(
+    [
+      { dir: sources.home, only: 'all', depth: 4 },
+      ...settings.watchedFolders.map((dir) => ({ dir, only: 'env-files' as const, depth: 2 })),
+    ],
+    secretValues.filter((s) => s !== claudeToken && s !== gateway?.secrets.claudeToken),
+  );
+
+  const bindings = gateway?.facts.running && gateway.facts.ports.length ? gateway.facts.ports : [{ hostIp: settings.bindAddress, hostPort: settings.port }];
+  let app: AppHardening | null = null;
+  try {
+    app = (await sources.appHardening?.()) ?? null;
+  } catch {
+    app = null;
+  }
+
+  return {
+    keychain,
+    key,
+    gateway: gateway?.facts ?? null,
+    dockerError,
+    probe,
+    exposure: { source: gateway?.facts.running ? 'container' : 'settings', bindings, lanAddresses: lanAddresses() },
+    disk,
+    logs,
+    endpoint: await endpointFacts(describeEndpoint(sources.env)),
+    image: { configured: settings.image, pinnedByDigest: /@sha256:[a-f0-9]{64}$/.test(settings.image) },
+    claude,
+    app,
+    keyMaxAgeDays: settings.keyMaxAgeDays,
+  };
+}

@@ -1,0 +1,161 @@
+import { promises as fsp, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { AppHardening, EventMap, SecurityReport, StackState } from '../../../shared/api';
+import type { TypedEmitter } from '../typed-emitter';
+import { evaluate } from './checks';
+import type { SecurityFacts } from './facts';
+import { gatherFacts, type SecuritySources } from './gather';
+import { buildReport, worsened } from './report';
+
+export interface SecurityMonitorOptions {
+  /** How often to re-evaluate while watching; default 5 minutes. */
+  intervalMs?: number;
+  /** Quiet time after a trigger before evaluating, so that a burst of events costs one run. */
+  debounceMs?: number;
+  now?: () => Date;
+  /** Replaces the gatherer (tests of the monitor's own logic). */
+  gather?: () => Promise<SecurityFacts>;
+}
+
+/** Stack states after which the picture has changed for good (not the transient ones on the way). */
+const SETTLED: ReadonlySet<StackState> = new Set(['absent', 'stopped', 'healthy', 'unhealthy', 'unsafe', 'crashed']);
+
+/**
+ * Runs the security checks on demand (`run()`), and while watching re-runs them after every
+ * start, stop, crash, key rotation and settings change, and on a timer. Each run emits
+ * 'security:report'; checks that got worse since the previous run are emitted as
+ * 'security:worsened' (the app turns them into notifications).
+ */
+export class SecurityMonitor {
+  private readonly intervalMs: number;
+  private readonly debounceMs: number;
+  private readonly now: () => Date;
+  private readonly gather: () => Promise<SecurityFacts>;
+  private appHardening: (() => AppHardening | null | Promise<AppHardening | null>) | null = null;
+  private last: SecurityReport | null = null;
+  private inFlight: Promise<SecurityReport> | null = null;
+  private queued: Promise<SecurityReport> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  private unsubscribe: (() => void)[] = [];
+  private lastStackState: StackState | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly sources: SecuritySources,
+    private readonly events: TypedEmitter<EventMap>,
+    options: SecurityMonitorOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 5 * 60_000;
+    this.debounceMs = options.debounceMs ?? 300;
+    this.now = options.now ?? (() => new Date());
+    this.gather =
+      options.gather ??
+      (() => gatherFacts({ ...this.sources, appHardening: this.appHardening ?? this.sources.appHardening }));
+  }
+
+  /** The desktop app reports its own hardening here (check 13); the CLI never does. */
+  setAppHardeningProvider(provider: () => AppHardening | null | Promise<AppHardening | null>): void {
+    this.appHardening = provider;
+  }
+
+  /** The latest report, or null before the first run. */
+  get lastReport(): SecurityReport | null {
+    return this.last;
+  }
+
+  /**
+   * Evaluates every check now. Concurrent calls share one evaluation; a call made while one is
+   * running gets a fresh evaluation right after it (the facts may have changed meanwhile).
+   */
+  run(): Promise<SecurityReport> {
+    if (!this.inFlight) {
+      this.inFlight = this.evaluateOnce().finally(() => {
+        this.inFlight = null;
+      });
+      return this.inFlight;
+    }
+    // Everyone who asks during an evaluation shares one follow-up evaluation.
+    this.queued ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.run();
+      });
+    return this.queued;
+  }
+
+  private async evaluateOnce(): Promise<SecurityReport> {
+    const facts = await this.gather();
+    const report = buildReport(evaluate(facts), this.now());
+    const worse = worsened(this.last, report);
+    this.last = report;
+    this.events.emit('security:report', report);
+    if (worse.length) this.events.emit('security:worsened', worse);
+    return report;
+  }
+
+  /** Re-evaluates soon: many triggers in a burst cost one run. */
+  private trigger(): void {
+    if (this.closed) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.run().catch(() => undefined);
+    }, this.debounceMs);
+    this.debounce.unref();
+  }
+
+  /**
+   * Starts watching: an evaluation now, then after stack changes (start, stop, crash), finished
+   * or rolled-back rotations, settings changes (also those made by another process, seen on
+   * the settings file), and every interval. Timers are unref'd: they never keep a process alive.
+   */
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.unsubscribe.push(
+      this.events.on('stack:status', (s) => {
+        if (s.state === this.lastStackState || !SETTLED.has(s.state)) return;
+        this.lastStackState = s.state;
+        this.trigger();
+      }),
+      this.events.on('rotation:progress', (p) => {
+        if (p.step === 'done' || p.step === 'rollback') this.trigger();
+      }),
+    );
+    this.watchSettingsFile();
+    this.timer = setInterval(() => this.trigger(), this.intervalMs);
+    this.timer.unref();
+    this.trigger();
+  }
+
+  private watchSettingsFile(): void {
+    const dir = this.sources.home;
+    // Settings are written by rename (atomic-file.ts), so watch the folder, not the file.
+    fsp
+      .mkdir(dir, { recursive: true })
+      .then(() => {
+        if (this.closed || this.watcher) return;
+        this.watcher = watch(dir, { persistent: false }, (_event, name) => {
+          if (name && path.basename(String(name)) === 'settings.json') this.trigger();
+        });
+        this.watcher.on('error', () => undefined);
+      })
+      .catch(() => undefined);
+  }
+
+  /** Stops watching and waits for an evaluation in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.timer = null;
+    this.debounce = null;
+    this.watcher?.close();
+    this.watcher = null;
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.inFlight?.catch(() => undefined);
+    await this.queued?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,104 @@
+import type { AppHardening, ClipboardState } from '../shared/api';
+import { GatehouseError } from './core/errors';
+import type { Gatehouse } from './core/gatehouse';
+import type { ClipboardGuard } from './core/secrets/clipboard';
+import { isAllowedExternalUrl } from './external-links';
+import type { InvokeHandlers } from './ipc-main';
+
+/**
+ * What the handlers need from the main process besides the core: things only Electron can do
+ * (or, in tests, an in-process stand-in for them). No 'electron' import here.
+ */
+export interface MainServices {
+  /**
+   * Copy-with-auto-clear of the key (the key issue's ClipboardGuard over the app's clipboard
+   * backend). Main disposes it on quit, which clears a clipboard that still holds the key.
+   */
+  keyClipboard: ClipboardGuard;
+  /** Writes non-secret text (an URL, a fingerprint) to the clipboard. */
+  copyText(text: string): Promise<void>;
+  /** Opens an already allow-listed URL in the user's browser. */
+  openExternal(url: string): Promise<void>;
+  /** What the window's hardening actually is (read from the live window, not assumed). */
+  hardening(): AppHardening;
+  /**
+   * Whether a reveal may happen now: main allows it only while the app's window is focused, so
+   * a background page or a script cannot pull the key unseen.
+   */
+  revealAllowed(): boolean;
+  /** Asks where to save an export; null when the user cancelled. */
+  chooseExportPath(defaultName: string): Promise<string | null>;
+}
+
+export function createHandlers(core: Gatehouse, services: MainServices): InvokeHandlers {
+  return {
+    'stack:start': () => core.stack.start(),
+    'stack:stop': () => core.stack.stop(),
+    'stack:status': () => core.stack.status(),
+
+    'key:info': () => core.keys.info(),
+    'key:create': async () => {
+      await core.keys.ensure();
+      return core.keys.info();
+    },
+    'key:rotate': () => core.rotation.rotate(),
+    'key:copy': async (): Promise<ClipboardState> => {
+      const [key, settings] = await Promise.all([core.keys.require(), core.settings.get()]);
+      const { active, clearsAt, secondsLeft } = await services.keyClipboard.copy(key, settings.clipboardClearSeconds);
+      return { active, clearsAt, secondsLeft };
+    },
+    'key:reveal': async () => {
+      if (!services.revealAllowed()) {
+        throw new GatehouseError(
+          'FORBIDDEN_SENDER',
+          'The key can be revealed only while the Gatehouse window is in front.',
+          'Bring the Gatehouse window to the front and click Reveal again.',
+        );
+      }
+      return core.keys.require();
+    },
+
+    'claude:set-token': (token) => core.claude.setToken(token),
+    'claude:status': () => core.claude.status(),
+
+    'logs:query': (query) => core.logs.query(query),
+    'logs:clear': () => core.logs.clear(),
+    'logs:export': async (query, format) => {
+      // The user picks the file in main's own dialog: the renderer never names a path to write.
+      const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+      const file = await services.chooseExportPath(`gatehouse-logs-${stamp}.${format === 'jsonl' ? 'jsonl' : 'log'}`);
+      if (file === null) return { path: null, entries: 0 };
+      return core.logs.export(query, format, file);
+    },
+    'warnings:list': () => core.logs.warnings(),
+    'warnings:ack': (id) => core.logs.ack(id),
+
+    'security:run': () => core.security.run(),
+
+    'settings:get': () => core.settings.get(),
+    'settings:update': (patch) => core.settings.update(patch),
+
+    'app:hardening': async () => services.hardening(),
+    'app:open-external': async (url) => {
+      const settings = await core.settings.get();
+      const gateway = `http://${settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress}:${settings.port}`;
+      if (!isAllowedExternalUrl(url, gateway)) {
+        throw new GatehouseError(
+          'INVALID_ARGUMENT',
+          `Gatehouse opens only its documentation sites and your gateway in the browser; "${safeOrigin(url)}" is not one of them.`,
+          null,
+        );
+      }
+      await services.openExternal(url);
+    },
+    'app:copy-text': (text) => services.copyText(text),
+  };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'that address';
+  }
+}

@@ -1,0 +1,80 @@
+import type { EventEnvelope, EventMap, EventName, GatehouseBridge, InvokeChannel, InvokeEnvelope, InvokeMap } from '../shared/api';
+import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../shared/api';
+import { BridgeError } from '../shared/bridge-errors';
+
+/**
+ * The renderer-facing API, built over ipcRenderer. It never imports 'electron' (preload.ts
+ * passes ipcRenderer in), so tests run this exact code in Node over an in-process transport.
+ * The renderer never sees ipcRenderer itself: only `invoke` for the contract's channels and
+ * `on` for its events.
+ */
+
+/** The part of Electron's ipcRenderer the bridge uses. */
+export interface IpcRendererLike {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+}
+
+const invokeChannels = new Set<string>(INVOKE_CHANNELS);
+const eventNames = new Set<string>(EVENT_NAMES);
+
+function isEnvelope(value: unknown): value is InvokeEnvelope<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+export function createBridge(ipcRenderer: IpcRendererLike): GatehouseBridge {
+  // One ipcRenderer listener for all events, fanned out here: the renderer can subscribe and
+  // unsubscribe freely without piling up listeners on the IPC channel.
+  const listeners = new Map<EventName, Set<(data: never) => void>>();
+  let attached = false;
+  const onEnvelope = (_event: unknown, ...args: unknown[]): void => {
+    const env = args[0] as EventEnvelope | undefined;
+    if (!env || typeof env !== 'object' || !eventNames.has(env.event)) return;
+    for (const fn of [...(listeners.get(env.event) ?? [])]) {
+      try {
+        (fn as (d: unknown) => void)(env.data);
+      } catch (err) {
+        // A throwing view must not stop the others from hearing the event.
+        console.error(`Gatehouse: a listener for "${env.event}" threw`, err);
+      }
+    }
+  };
+
+  return {
+    async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']> {
+      if (!invokeChannels.has(channel)) {
+        throw new BridgeError({ code: 'INVALID_ARGUMENT', message: `"${String(channel)}" is not a Gatehouse method.`, fix: null });
+      }
+      const reply = await ipcRenderer.invoke(channel, ...args);
+      if (!isEnvelope(reply)) {
+        throw new BridgeError({ code: 'INTERNAL', message: `The reply to "${channel}" was not understood.`, fix: 'Restart Gatehouse.' });
+      }
+      if (!reply.ok) throw new BridgeError(reply.error);
+      return reply.value as InvokeMap[K]['result'];
+    },
+
+    on<K extends EventName>(event: K, listener: (data: EventMap[K]) => void): () => void {
+      if (!eventNames.has(event)) throw new BridgeError({ code: 'INVALID_ARGUMENT', message: `"${String(event)}" is not a Gatehouse event.`, fix: null });
+      if (typeof listener !== 'function') throw new BridgeError({ code: 'INVALID_ARGUMENT', message: 'The listener must be a function.', fix: null });
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (data: never) => void);
+      if (!attached) {
+        ipcRenderer.on(EVENT_CHANNEL, onEnvelope);
+        attached = true;
+      }
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        set.delete(listener as (data: never) => void);
+        const any = [...listeners.values()].some((s) => s.size > 0);
+        if (!any && attached) {
+          ipcRenderer.removeListener(EVENT_CHANNEL, onEnvelope);
+          attached = false;
+        }
+      };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { BrowserWindow, nativeTheme, session, shell, type WebContents } from 'electron';
+import path from 'node:path';
+import type { AppHardening } from '../shared/api';
+import { RENDERER_CSP } from './csp';
+import { isAllowedExternalUrl } from './external-links';
+
+/**
+ * One hardening for every window the app opens. The choices follow Electron's security
+ * checklist; each deliberately refuses a shortcut other apps take (see DESIGN.md).
+ */
+
+export const WEB_PREFERENCES = Object.freeze({
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+  safeDialogs: true,
+} as const);
+
+const state = { navigationBlocked: false, windowOpenDenied: false, permissionsDenied: false };
+
+/** Applies the session-wide rules once: permission requests denied, CSP header on http(s) responses. */
+export function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
+  });
+  state.permissionsDenied = true;
+}
+
+/** `appUrl` is the one URL the window may show; `gatewayUrl` gives the allow-list its local entry. */
+export function hardenWindow(win: BrowserWindow, appUrl: string, gatewayUrl: () => string | null): void {
+  const wc: WebContents = win.webContents;
+  wc.setWindowOpenHandler(({ url }) => {
+    // Links with target=_blank to an allow-listed site open in the browser; nothing opens in-app.
+    if (isAllowedExternalUrl(url, gatewayUrl())) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  wc.on('will-navigate', (event, url) => {
+    if (url !== appUrl) event.preventDefault();
+  });
+  wc.on('will-redirect', (event) => event.preventDefault());
+  wc.on('will-attach-webview', (event) => event.preventDefault());
+  state.navigationBlocked = true;
+  state.windowOpenDenied = true;
+}
+
+/**
+ * What the window was created with. Electron 45 has no getter for a live window's preferences,
+ * so the report reads the exact object passed to BrowserWindow (frozen, so nothing can change it
+ * after the fact) and the flags set by the handlers above as they were installed.
+ */
+export function hardeningReport(win: BrowserWindow | null): AppHardening {
+  const prefs = win && !win.isDestroyed() ? WEB_PREFERENCES : null;
+  return {
+    contextIsolation: prefs?.contextIsolation === true,
+    sandbox: prefs?.sandbox === true,
+    nodeIntegration: prefs ? Boolean(prefs.nodeIntegration) : true,
+    webSecurity: prefs?.webSecurity === true,
+    csp: RENDERER_CSP,
+    navigationBlocked: state.navigationBlocked,
+    windowOpenDenied: state.windowOpenDenied,
+    permissionsDenied: state.permissionsDenied,
+  };
+}
+
+export function createMainWindow(distDir: string, gatewayUrl: () => string | null): { win: BrowserWindow; appUrl: string } {
+  const indexFile = path.join(distDir, 'renderer', 'index.html');
+  const appUrl = new URL(`file://${indexFile.split(path.sep).join('/')}`).href;
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 760,
+    minHeight: 520,
+    show: false,
+    title: 'Gatehouse',
+    // Match the OS theme from the first frame, so a dark desktop never flashes white.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#0f1115' : '#f6f7f9',
+    autoHideMenuBar: true,
+    webPreferences: { ...WEB_PREFERENCES, preload: path.join(distDir, 'preload.cjs') },
+  });
+  hardenWindow(win, appUrl, gatewayUrl);
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(appUrl);
+  return { win, appUrl };
+}

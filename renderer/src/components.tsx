@@ -1,0 +1,47 @@
+import type { ReactNode } from 'react';
+import type { ErrorPayload } from '../../shared/api';
+
+/** An error from the core: what failed and what to do, never a bare code. */
+export function ErrorNotice({ error, onDismiss }: { error: ErrorPayload | null; onDismiss?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="notice notice-error" role="alert" data-code={error.code}>
+      <div>
+        <strong>{error.message}</strong>
+        {error.fix && <p className="fix">{error.fix}</p>}
+      </div>
+      {onDismiss && (
+        <button className="btn btn-ghost btn-small" onClick={onDismiss} aria-label="Dismiss error">
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Card({ title, children, actions, id }: { title: string; children: ReactNode; actions?: ReactNode; id?: string }) {
+  const headingId = id ? `${id}-title` : undefined;
+  return (
+    <section className="card" aria-labelledby={headingId} id={id}>
+      <header className="card-head">
+        <h2 id={headingId}>{title}</h2>
+        {actions && <div className="card-actions">{actions}</div>}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'info' | 'muted'; children: ReactNode }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function Field({ label, children, hint, id }: { label: string; children: ReactNode; hint?: ReactNode; id: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && <div className="hint" id={`${id}-hint`}>{hint}</div>}
+    </div>
+  );
+}

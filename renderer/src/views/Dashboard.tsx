@@ -1,0 +1,162 @@
+import { useEffect, useState } from 'react';
+import type { ErrorPayload, PullProgress, StackState, StackStatus } from '../../../shared/api';
+import { call, errorOf, useEvent } from '../bridge';
+import { Card } from '../components';
+import { formatBytes, formatDuration, isLoopback } from '../format';
+
+interface Props {
+  status: StackStatus | null;
+  onStatus: (s: StackStatus) => void;
+  onError: (e: ErrorPayload | null) => void;
+}
+
+const BUSY: StackState[] = ['pulling', 'starting', 'stopping'];
+const RUNNING: StackState[] = ['healthy', 'unhealthy', 'unsafe', 'pulling', 'starting'];
+
+const LABEL: Record<StackState, string> = {
+  absent: 'Start gateway',
+  stopped: 'Start gateway',
+  crashed: 'Restart gateway',
+  pulling: 'Downloading image…',
+  starting: 'Starting…',
+  healthy: 'Stop gateway',
+  unhealthy: 'Stop gateway',
+  unsafe: 'Stop gateway',
+  stopping: 'Stopping…',
+};
+
+const HEADLINE: Record<StackState, string> = {
+  absent: 'Not set up yet',
+  stopped: 'Stopped',
+  crashed: 'Crashed',
+  pulling: 'Downloading the image',
+  starting: 'Starting',
+  healthy: 'Running and protected',
+  unhealthy: 'Running, not healthy',
+  unsafe: 'Running without protection',
+  stopping: 'Stopping',
+};
+
+export function Dashboard({ status, onStatus, onError }: Props) {
+  const [pending, setPending] = useState<'start' | 'stop' | null>(null);
+  const [pull, setPull] = useState<PullProgress | null>(status?.pull ?? null);
+  const [copied, setCopied] = useState(false);
+  const [, tick] = useState(0);
+
+  useEvent('pull:progress', setPull);
+  useEffect(() => {
+    if (status?.state !== 'pulling') setPull(status?.pull ?? null);
+  }, [status]);
+  // Uptime ticks once a second while running.
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  const state: StackState = pending === 'start' && (!status || !RUNNING.includes(status.state)) ? 'starting' : pending === 'stop' ? 'stopping' : (status?.state ?? 'absent');
+  const running = RUNNING.includes(state);
+  const busy = BUSY.includes(state) || pending !== null;
+
+  async function toggle() {
+    onError(null);
+    const stopping = running && !BUSY.includes(state);
+    setPending(stopping ? 'stop' : 'start');
+    try {
+      onStatus(await call(stopping ? 'stack:stop' : 'stack:start'));
+    } catch (err) {
+      onError(errorOf(err));
+      call('stack:status').then(onStatus, () => undefined);
+    } finally {
+      setPending(null);
+    }
+  }
+
+  async function copyUrl() {
+    if (!status) return;
+    try {
+      await call('app:copy-text', status.url);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch (err) {
+      onError(errorOf(err));
+    }
+  }
+
+  const startedAt = status?.startedAt ? Date.parse(status.startedAt) : null;
+  const uptime = running && startedAt ? Date.now() - startedAt : null;
+  const percent = pull?.percent ?? null;
+
+  return (
+    <div className="view" data-testid="dashboard">
+      <h1 className="view-title">Dashboard</h1>
+      <section className={`hero hero-${state}`} aria-labelledby="gateway-state">
+        <div className="hero-text">
+          <div className="eyebrow">LiteLLM gateway</div>
+          <h2 id="gateway-state" data-state={state} aria-live="polite">
+            {HEADLINE[state]}
+          </h2>
+          <p className="hero-detail">{status?.detail ?? (state === 'healthy' ? 'Requests without the master key are refused.' : ' ')}</p>
+          {state === 'pulling' && (
+            <div className="progress-block">
+              <div
+                className="progress"
+                role="progressbar"
+                aria-label="Image download"
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={percent ?? undefined}
+              >
+                <div className={`progress-bar${percent === null ? ' indeterminate' : ''}`} style={{ width: percent === null ? '30%' : `${percent}%` }} />
+              </div>
+              <div className="progress-label">
+                {pull ? `${pull.status} — ${formatBytes(pull.currentBytes)}${pull.totalBytes ? ` of ${formatBytes(pull.totalBytes)}` : ''}` : 'Waiting for the registry…'}
+              </div>
+            </div>
+          )}
+        </div>
+        <button
+          className={`power ${running && !BUSY.includes(state) ? 'power-stop' : 'power-start'}${busy ? ' busy' : ''}`}
+          onClick={toggle}
+          disabled={busy}
+          aria-busy={busy}
+          data-testid="power"
+        >
+          <span className="power-icon" aria-hidden="true" />
+          <span>{LABEL[state]}</span>
+        </button>
+      </section>
+
+      <Card title="Endpoint" id="endpoint">
+        <div className="endpoint">
+          <code data-testid="endpoint-url">{status?.url ?? '—'}</code>
+          <button className="btn" onClick={copyUrl} disabled={!status} aria-label="Copy endpoint URL">
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+        <p className="muted small">Clients send the master key as <code>Authorization: Bearer …</code>. Copy it from the Key view.</p>
+      </Card>
+
+      <Card title="Details" id="details">
+        <dl className="facts">
+          <dt>Image</dt>
+          <dd className="mono">{status?.image ?? '—'}</dd>
+          <dt>Digest</dt>
+          <dd className="mono">{status?.imageDigest ? status.imageDigest.slice(0, 19) + '…' : '—'}</dd>
+          <dt>Port</dt>
+          <dd>{status?.port ?? '—'}</dd>
+          <dt>Bound to</dt>
+          <dd>
+            {status?.bindAddress ?? '—'}
+            {status && !isLoopback(status.bindAddress) && <span className="badge badge-warn">reachable from the network</span>}
+          </dd>
+          <dt>Uptime</dt>
+          <dd data-testid="uptime">{formatDuration(uptime)}</dd>
+          <dt>Container</dt>
+          <dd className="mono">{status?.containerId ? status.containerId.slice(0, 12) : '—'}</dd>
+          <dt>Key fingerprint</dt>
+          <dd className="mono">{status?.keyFingerprint ?? '—'}</dd>
+        </dl>
+      </Card>
+    </div>
+  );
+}

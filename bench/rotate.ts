@@ -21,9 +21,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import type { BenchModule, BenchResult } from './types';
+import { Gatehouse } from '../electron/core/gatehouse';
+import { httpGet } from '../electron/core/docker/http-probe';
+import { gatewayCreateOptions } from '../electron/core/docker/plan';
+import { LABELS } from '../electron/core/docker/labels';
+import { ACCOUNTS } from '../electron/core/secrets/secret-store';
 
 const IMAGE = 'gatehouse-test/litellm-standin:plain';
-const ROUNDS = 5;
+const ROUNDS = 7;
 const PROBE_EVERY_MS = 20;
 const TARGET = 1.2;
 
@@ -53,12 +58,6 @@ interface Round {
 
 /** The measurement itself; runs inside a D-Bus session with a keyring. */
 async function measure(): Promise<Round[]> {
-  const { Gatehouse } = await import('../electron/core/gatehouse');
-  const { httpGet } = await import('../electron/core/docker/http-probe');
-  const { gatewayCreateOptions } = await import('../electron/core/docker/plan');
-  const { LABELS } = await import('../electron/core/docker/labels');
-  const { ACCOUNTS } = await import('../electron/core/secrets/secret-store');
-
   const stack = `b-rotate-${crypto.randomBytes(3).toString('hex')}`;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-rotate-'));
   const port = await freePort();

@@ -10,7 +10,11 @@ import type { BenchModule, BenchResult } from './types';
 
 // Each area adds its module here.
 const MODULES: Record<string, () => Promise<BenchModule>> = {
-  logs: async () => (await import('./logs')).default,
+  start: async () => (require('./start') as typeof import('./start')).default,
+  rotate: async () => (require('./rotate') as typeof import('./rotate')).default,
+  // require: this file compiles to CommonJS, where import() of a sibling needs an extension.
+  logs: async () => (require('./logs') as typeof import('./logs')).default,
+  renderer: async () => (require('./renderer') as typeof import('./renderer')).default,
 };
 
 function passes(r: BenchResult): boolean {

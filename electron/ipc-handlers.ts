@@ -89,6 +89,7 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
           null,
         );
       }
+      // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK reached only after isAllowedExternalUrl above
       await services.openExternal(url);
     },
     'app:copy-text': (text) => services.copyText(text),

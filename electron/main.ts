@@ -73,6 +73,7 @@ async function boot(): Promise<void> {
   handlers = createHandlers(c, {
     keyClipboard,
     copyText: (text) => clipboardBackend.writeText(text),
+    // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK the app:open-external handler calls this only after the allow-list check
     openExternal: (url) => shell.openExternal(url),
     hardening: () => hardeningReport(win),
     revealAllowed: () => win !== null && !win.isDestroyed() && win.isVisible() && win.isFocused(),

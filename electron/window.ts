@@ -22,6 +22,8 @@ export const WEB_PREFERENCES = Object.freeze({
   navigateOnDragDrop: false,
   spellcheck: false,
   safeDialogs: true,
+  // Middle-click on a link would otherwise open a new window past setWindowOpenHandler's view.
+  disableBlinkFeatures: 'Auxclick',
 } as const);
 
 const state = { navigationBlocked: false, windowOpenDenied: false, permissionsDenied: false };
@@ -33,6 +35,7 @@ export function hardenSession(): void {
   ses.setPermissionCheckHandler(() => false);
   ses.setDevicePermissionHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
+    // electronegativity-justified: CSP_GLOBAL_CHECK the policy is the RENDERER_CSP constant (electron/csp.ts), which the static check cannot resolve; its literal copy in renderer/index.html is evaluated
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
   state.permissionsDenied = true;
@@ -43,6 +46,7 @@ export function hardenWindow(win: BrowserWindow, appUrl: string, gatewayUrl: () 
   const wc: WebContents = win.webContents;
   wc.setWindowOpenHandler(({ url }) => {
     // Links with target=_blank to an allow-listed site open in the browser; nothing opens in-app.
+    // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK only URLs that pass the https allow-list (external-links.ts) are opened
     if (isAllowedExternalUrl(url, gatewayUrl())) void shell.openExternal(url);
     return { action: 'deny' };
   });
@@ -77,6 +81,9 @@ export function hardeningReport(win: BrowserWindow | null): AppHardening {
 export function createMainWindow(distDir: string, gatewayUrl: () => string | null): { win: BrowserWindow; appUrl: string } {
   const indexFile = path.join(distDir, 'renderer', 'index.html');
   const appUrl = new URL(`file://${indexFile.split(path.sep).join('/')}`).href;
+  // electronegativity-justified: CONTEXT_ISOLATION_JS_CHECK contextIsolation: true comes from the frozen WEB_PREFERENCES spread below, which the static check cannot follow
+  // electronegativity-justified: SANDBOX_JS_CHECK sandbox: true comes from WEB_PREFERENCES (and app.enableSandbox() in main.ts)
+  // electronegativity-justified: AUXCLICK_JS_CHECK WEB_PREFERENCES sets disableBlinkFeatures: 'Auxclick'
   const win = new BrowserWindow({
     width: 1100,
     height: 760,
@@ -87,6 +94,7 @@ export function createMainWindow(distDir: string, gatewayUrl: () => string | nul
     // Match the OS theme from the first frame, so a dark desktop never flashes white.
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#0f1115' : '#f6f7f9',
     autoHideMenuBar: true,
+    // electronegativity-justified: PRELOAD_JS_CHECK the bundled sandboxed preload exposes only the frozen typed bridge (invoke on contract channels, on for contract events)
     webPreferences: { ...WEB_PREFERENCES, preload: path.join(distDir, 'preload.cjs') },
   });
   hardenWindow(win, appUrl, gatewayUrl);

@@ -188,7 +188,10 @@ LABEL gatehouse.postgres.hash=$hash \
       org.opencontainers.image.version="$pg_version" \
       org.opencontainers.image.description="Stands in for the seed's postgres:16 in tests; Debian bookworm ships PostgreSQL 15"
 DOCKERFILE
-DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work" >/dev/null
+# (The legacy builder prints a deprecation notice on stderr: shown only when the build fails.)
+if ! DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work" >"$work/build.log" 2>&1; then
+  echo "[postgres] docker build failed:" >&2; cat "$work/build.log" >&2; exit 1
+fi
 docker rmi "$repo:$tag-base" >/dev/null 2>&1 || true
 size=$(docker image inspect -f '{{.Size}}' "$image")
 echo "[postgres] built $image (PostgreSQL $pg_version, $((size / 1048576)) MB, $hash) in $((SECONDS - t0))s"

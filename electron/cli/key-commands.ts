@@ -119,7 +119,9 @@ export const KEY_COMMANDS: CliCommand[] = [
     summary: 'Move LITELLM_MASTER_KEY (and CLAUDE_CODE_OAUTH_TOKEN, …) from a docker-compose .env into the keychain',
     flags: { 'env-file': true, scrub: false, json: false },
     async run({ core, io, args }) {
-      const file = flagString(args, 'env-file');
+      // The path may also come as a positional: Node 20 itself looks for `--env-file` anywhere in
+      // argv and exits with "node: PATH: not found" before Gatehouse runs when the file is missing.
+      const file = flagString(args, 'env-file') ?? args.positionals[0];
       if (!file) throw new GatehouseError('INVALID_ARGUMENT', 'key import needs --env-file PATH.', 'Example: gatehouse key import --env-file ./litellm/.env --scrub');
       const c = await core();
       const r = await importEnvFile({ secrets: c.secrets, keys: c.keys }, file, { scrub: args.flags.has('scrub') });

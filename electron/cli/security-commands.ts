@@ -1,16 +1,18 @@
 import type { SecurityCheck, SecurityReport } from '../../shared/api';
 import { exitCodeFor } from '../core/security/report';
 import type { CliCommand } from './command';
-import { printJson, type CliIO } from './output';
+import { toErrorPayload } from '../core/errors';
+import { printError, printJson, type CliIO } from './output';
 
 const MARK: Record<SecurityCheck['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
 
 /** Which `gatehouse` command carries out a check's fix action. */
 const ACTION_COMMAND: Record<NonNullable<SecurityCheck['action']>, string> = {
-  'key:create': 'gatehouse start (creates the key)',
+  'key:create': 'gatehouse key create',
   'key:rotate': 'gatehouse key rotate',
   'stack:restart': 'gatehouse restart',
-  'settings:bind-loopback': 'gatehouse settings set bindAddress 127.0.0.1, then gatehouse restart',
+  // No settings command exists: the file (or GATEHOUSE_BIND) is the CLI's way to change it.
+  'settings:bind-loopback': 'set "bindAddress": "127.0.0.1" in settings.json, then gatehouse restart',
   'key:import': 'gatehouse key import --env-file FILE --scrub',
   'claude:set-token': 'gatehouse claude set-token',
 };
@@ -40,7 +42,15 @@ export const SECURITY_COMMANDS: CliCommand[] = [
     summary: 'Check that the barrier holds; exit 0 all pass, 1 any warning, 2 any failure',
     flags: { json: false },
     async run({ core, io, args }) {
-      const report = await (await core()).security.run();
+      let report: SecurityReport;
+      try {
+        report = await (await core()).security.run();
+      } catch (err) {
+        // Checks that could not run prove nothing: a script gating on this must see a failure
+        // (2), not the 1 of a warning that other commands' errors return.
+        printError(io, toErrorPayload(err));
+        return 2;
+      }
       print(io, report, args.flags.has('json'));
       return exitCodeFor(report);
     },

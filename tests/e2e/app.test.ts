@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The desktop app end to end, in Debian's Chromium: the built renderer, the real preload bridge,
  * IPC registration and handlers, the real core, real Docker (the stand-in image), the real

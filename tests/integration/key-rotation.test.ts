@@ -112,6 +112,22 @@ describe('key rotation (real container, real keychain)', () => {
     });
   }
 
+  test('recovery that cannot reach Docker blocks every command with a clear error, then succeeds once Docker is back', async () => {
+    const oldKey = (await t.masterKey()) as string;
+    const r = await gatehouse(['key', 'rotate'], { ...t.env, GATEHOUSE_TEST_ABORT_AT_STEP: '6' });
+    assert.equal(r.signal, 'SIGKILL');
+    const blocked = await gatehouse(['key', 'print'], { ...t.env, DOCKER_HOST: 'unix:///nonexistent.sock' });
+    assert.equal(blocked.code, 1);
+    assert.equal(blocked.stdout, '', 'no key is handed out while the rotation is unresolved');
+    assert.match(blocked.stderr, /interrupted key rotation could not be finished or rolled back/);
+    assert.match(blocked.stderr, /Docker is not reachable/);
+    assert.match(blocked.stderr, /ROTATION_FAILED/);
+    const info = await gatehouse(['key', 'info'], t.env);
+    assert.equal(info.code, 0, info.stderr);
+    const current = await assertConsistent(t, []);
+    assert.equal(fp(current), fp(oldKey));
+  });
+
   test('with the gateway stopped only the keychain changes; the next start uses the new key', async () => {
     assert.equal((await gatehouse(['stop'], t.env)).code, 0);
     const oldKey = (await t.masterKey()) as string;

@@ -99,6 +99,7 @@ export class SecurityWorld {
     for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
     const { Volumes } = await docker.listVolumes({ filters });
     for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
   }
 
   async cleanup(): Promise<void> {

@@ -175,6 +175,13 @@ test('`gatehouse security`: every check with its status, finding and fix; exit 2
   const bad = await cli(['security', '--yaml'], env);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /Unknown option --yaml/);
+
+  // Checks that cannot run (invalid settings) prove nothing: exit 2, with the reason.
+  fs.writeFileSync(path.join(w.home, 'settings.json'), '{"port": 70000}');
+  const broken = await cli(['security'], env);
+  assert.equal(broken.code, 2);
+  assert.match(broken.err, /Invalid setting "port"/);
+  fs.rmSync(path.join(w.home, 'settings.json'));
 });
 
 test('the core\'s monitor re-evaluates on stack changes and settings changes and reports what got worse', async () => {

@@ -62,12 +62,17 @@ test('1: a locked keyring is reported as locked, not as "no key" (own D-Bus sess
   });
   fs.rmSync(dataHome, { recursive: true, force: true });
   assert.equal(r.status, 2, r.stderr);
-  const report = JSON.parse(r.stdout) as SecurityReport;
+  // If the Lock call wins the race against the daemon claiming its bus name, D-Bus activates a
+  // second daemon, which prints its environment on the session's stdout before the CLI's JSON.
+  const json = r.stdout.slice(r.stdout.indexOf('{'));
+  assert.ok(json.length > 0, `no JSON on stdout: ${r.stdout.slice(0, 200)}`);
+  const report = JSON.parse(json) as SecurityReport;
   const c = byId(report, 'keychain');
   assert.equal(c.status, 'fail');
   assert.match(c.finding, /is locked/);
   assert.match(c.finding, /locked collection/);
   assert.match(c.fix ?? '', /Unlock/);
+  assert.match(byId(report, 'key-strength').finding, /keychain could not be read/);
 });
 
 test('2: a generated key passes; a published example key in the keychain fails with key:rotate', async () => {

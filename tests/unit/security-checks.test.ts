@@ -91,6 +91,17 @@ test('1 keychain: locked, unavailable and empty keychains fail, each with its ow
   assert.equal(c.action, 'key:create');
 });
 
+test('a locked keychain is not "no key": the checks that need the key say it could not be read', () => {
+  const f = goodFacts();
+  f.keychain = { backend: 'Secret Service (libsecret)', status: 'locked', detail: null };
+  f.key = { info: null, strength: null };
+  for (const id of ['key-strength', 'key-age', 'key-drift']) {
+    const c = check(f, id);
+    assert.equal(c.status, 'warn', id);
+    assert.match(c.finding, /keychain could not be read/, id);
+  }
+});
+
 test('2 key strength: a published example key fails with rotate as the fix', () => {
   const f = goodFacts();
   f.key.strength = judgeKeyStrength('sk-dev-test-key');

@@ -125,3 +125,33 @@ test('the timer re-evaluates every interval and does not keep the process alive'
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(n, after);
 });
+
+test('during a start or rotation evaluations wait for its end (bounded), so a booting gateway raises no false alarm', async () => {
+  const events = new TypedEmitter<EventMap>();
+  let n = 0;
+  const monitor = new SecurityMonitor({ home: fs.mkdtempSync(path.join(os.tmpdir(), 'gh-mon-')) } as unknown as SecuritySources, events, {
+    gather: async () => {
+      n++;
+      return facts(false);
+    },
+    debounceMs: 1,
+    intervalMs: 30,
+    busyGraceMs: 400,
+  });
+  monitor.start();
+  await until(() => n >= 1);
+  events.emit('stack:status', status('healthy'));
+  events.emit('rotation:progress', { step: 'journal', message: '' });
+  await new Promise((r) => setTimeout(r, 50));
+  const during = n;
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(n, during, 'no evaluation while the rotation runs, though the timer ticks');
+  events.emit('rotation:progress', { step: 'done', message: '' });
+  await until(() => n > during);
+  // A start whose end is never reported holds evaluations back only for the grace time.
+  events.emit('stack:status', status('starting'));
+  await new Promise((r) => setTimeout(r, 50));
+  const stuck = n;
+  await until(() => n > stuck, 2000);
+  await monitor.close();
+});

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { loadDockerode } from './dockerode-loader';
 import { GatehouseError } from '../errors';
 
 /**
@@ -33,15 +34,16 @@ export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEn
 }
 
 export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
+  const DockerClass = loadDockerode();
   // docker-modem reads process.env itself; pass the same variables explicitly so a caller's env
   // (tests, the app's settings) wins over the process's.
   const host = env.DOCKER_HOST?.trim();
-  if (!host) return new Docker();
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
+  if (!host) return new DockerClass();
+  if (host.startsWith('unix://')) return new DockerClass({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('npipe://')) return new DockerClass({ socketPath: host.slice('npipe://'.length) });
   if (host.startsWith('ssh://')) {
     const url = new URL(host);
-    return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined } as Docker.DockerOptions);
+    return new DockerClass({ protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined } as Docker.DockerOptions);
   }
   const url = new URL(host.replace(/^tcp:/, 'http:'));
   const ep = describeEndpoint(env);
@@ -49,7 +51,7 @@ export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
     const fs = require('node:fs') as typeof import('node:fs');
     const path = require('node:path') as typeof import('node:path');
     const certDir = env.DOCKER_CERT_PATH || path.join(require('node:os').homedir(), '.docker');
-    return new Docker({
+    return new DockerClass({
       protocol: 'https',
       host: url.hostname,
       port: Number(url.port || 2376),
@@ -58,7 +60,7 @@ export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
       key: fs.readFileSync(path.join(certDir, 'key.pem')),
     });
   }
-  return new Docker({ protocol: 'http', host: url.hostname, port: Number(url.port || 2375) });
+  return new DockerClass({ protocol: 'http', host: url.hostname, port: Number(url.port || 2375) });
 }
 
 /**

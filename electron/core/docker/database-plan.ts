@@ -72,6 +72,9 @@ export const DATABASE_HEALTHCHECK = {
   StartPeriod: 120_000_000_000,
 };
 
+/** Once the database runs: Docker restarts it after a crash and after a reboot, as compose does. */
+export const RUNNING_RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 };
+
 export function databaseCreateOptions(plan: DatabasePlan, password: string): Docker.ContainerCreateOptions {
   const env = databaseContainerEnv(password);
   return {
@@ -85,7 +88,9 @@ export function databaseCreateOptions(plan: DatabasePlan, password: string): Doc
     StopTimeout: 30,
     HostConfig: {
       // No published port: only the gateway, on the stack's network, talks to the database.
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      // No restarts until the first start is verified (a database that cannot start would
+      // otherwise loop and hide its exit code); then DatabaseService sets RUNNING_RESTART_POLICY.
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: PG_DATA_DIR }],
       NetworkMode: plan.networkName,
       SecurityOpt: ['no-new-privileges:true'],

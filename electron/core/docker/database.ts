@@ -12,6 +12,7 @@ import {
   PG_DATABASE,
   PG_PORT,
   PG_USER,
+  RUNNING_RESTART_POLICY,
   databaseCreateOptions,
   databaseGatewayEnv,
   databasePlanDifferences,
@@ -224,6 +225,8 @@ export class DatabaseService {
       const container = this.docker().getContainer(id);
       const info = existing ?? (await container.inspect());
       if (!info.State.Running || info.State.Restarting) {
+        // See databaseCreateOptions: no restart loop while a start is being verified.
+        await this.call('update the database container', signal, () => container.update({ RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, abortSignal: signal } as object));
         onStep('Starting the database.');
         this.transient = { state: 'starting', detail: 'Starting the database.' };
         try {
@@ -237,6 +240,7 @@ export class DatabaseService {
       await this.waitReady(plan, container, password, signal);
       onStep('Checking the database password.');
       await this.verifyPassword(plan, container, password, signal);
+      await this.call('update the database container', signal, () => container.update({ RestartPolicy: RUNNING_RESTART_POLICY, abortSignal: signal } as object));
     } catch (err) {
       const f = await this.find(plan).catch(() => null);
       if (f?.State.Running) await this.stopContainer(f.Id).catch(() => undefined);
@@ -276,7 +280,15 @@ export class DatabaseService {
           err,
         );
       }
-      throw dockerFailure(err, `create the database container ${plan.containerName}`, this.opts.env, signal);
+      const conn = dockerFailure(err, `create the database container ${plan.containerName}`, this.opts.env, signal);
+      if (conn.code !== 'INTERNAL') throw conn;
+      // The engine refuses to prepare the volume (read-only, a broken driver option, …).
+      const why = (err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? String(err);
+      throw failed(
+        `The database container ${plan.containerName} could not be started: Docker could not prepare it on the data volume ${plan.volumeName} (${why}).`,
+        `The volume must be a writable Docker volume: check it with \`docker volume inspect ${plan.volumeName}\`, or adopt another one (gatehouse db adopt VOLUME). Nothing was deleted.`,
+        err,
+      );
     }
   }
 

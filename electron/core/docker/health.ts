@@ -101,24 +101,30 @@ export async function waitHealthy(container: Docker.Container, opts: HealthWaitO
   const poll = opts.pollMs ?? HEALTH_POLL_MS;
   let first: Docker.ContainerInspectInfo | null = null;
   let lastProblem = 'the gateway has not answered yet';
+  // Known after the first inspect; without a HEALTHCHECK the liveness probe then runs alongside
+  // each inspect rather than after it, so a poll costs one round trip, as a bare probe loop does.
+  let imageHealthcheck: boolean | null = null;
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason;
+    const early = imageHealthcheck === false ? probeLiveness(opts.url, opts.signal) : null;
     const info = await container.inspect({ abortSignal: opts.signal } as object);
     first ??= info;
     // unless-stopped restarts a dying gateway at once: a restart during start is an exit too.
     if (!info.State.Running || info.State.Restarting || info.RestartCount > first.RestartCount || info.State.StartedAt !== first.State.StartedAt) {
+      await early;
       throw await exitedError(container, info, opts.secrets);
     }
     const dockerHealth = info.State.Health?.Status;
+    imageHealthcheck = dockerHealth !== undefined && dockerHealth !== 'none';
     let alive: boolean;
-    if (dockerHealth !== undefined && dockerHealth !== 'none') {
+    if (imageHealthcheck) {
       alive = dockerHealth === 'healthy';
       if (!alive) {
         const log = info.State.Health?.Log?.at(-1);
         lastProblem = `Docker's health check says "${dockerHealth}"${log ? ` (last check exit ${log.ExitCode})` : ''}`;
       }
     } else {
-      alive = await probeLiveness(opts.url, opts.signal);
+      alive = await (early ?? probeLiveness(opts.url, opts.signal));
       if (!alive) lastProblem = `${opts.url}/health/liveliness did not answer 200`;
     }
     if (alive) {

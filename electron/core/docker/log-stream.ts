@@ -61,11 +61,25 @@ export class FrameDemuxer {
 export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8');
   private partial = '';
+  private decoderHolds = false;
 
   constructor(private readonly onLine: (line: string) => void) {}
 
   push(bytes: Buffer): void {
-    const text = this.decoder.decode(bytes, { stream: true });
+    // Fast path: Docker writes one or more whole lines per frame, so a payload that ends in a
+    // newline while nothing is held back decodes on its own, without the streaming decoder.
+    let text: string;
+    if (!this.decoderHolds && this.partial === '' && bytes[bytes.length - 1] === 10) {
+      text = bytes.toString('utf8');
+      if (text.indexOf('\n') === text.length - 1) {
+        this.emit(text.slice(0, -1));
+        return;
+      }
+    } else {
+      text = this.decoder.decode(bytes, { stream: true });
+      // A payload that ends on an ASCII byte leaves nothing inside the decoder.
+      this.decoderHolds = bytes.length > 0 && (bytes[bytes.length - 1] as number) >= 0x80;
+    }
     let start = 0;
     let nl = text.indexOf('\n');
     if (nl === -1) {
@@ -90,6 +104,7 @@ export class LineSplitter {
   end(): void {
     const rest = this.partial + this.decoder.decode();
     this.partial = '';
+    this.decoderHolds = false;
     if (rest) this.emit(rest);
   }
 

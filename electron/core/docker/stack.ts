@@ -381,7 +381,8 @@ export class StackController {
       // With a database, healthy includes "database connected" in the gateway's readiness.
       await this.opts.database?.waitGatewayConnected(this.probeUrl(plan), signal);
       this.transient = null;
-      return { status: await this.status(), outcome };
+      // Just verified (health + barrier): no need to probe again for the status it returns.
+      return { status: await this.status(undefined, 'healthy'), outcome };
     } finally {
       this.transient = null;
       this.scheduleRefresh(0);
@@ -393,16 +394,36 @@ export class StackController {
     await pingDocker(docker, this.env, signal);
     // The database first (its password and DATABASE_URL go into the gateway's environment).
     await this.opts.database?.up(signal, (detail) => void this.setTransient(plan, 'starting', detail));
-    // The keychain comes after Docker, so that "Docker is down" never creates a key for nothing.
-    const secretEnv = await this.opts.secretEnv();
+    await this.setTransient(plan, 'starting', 'Looking for the stack.');
+    // The keychain comes after Docker answered, so that "Docker is down" never creates a key for
+    // nothing. From here the independent look-ups run side by side (the start budget is 10 % over
+    // a bare `docker run`), the network and volume too: they are needed whichever way this goes.
+    const base = this.ensureBase(plan, signal);
+    base.catch(() => undefined);
+    let secretEnv: Record<string, string>;
+    let marks: StackMarks;
+    let found: Docker.ContainerInspectInfo | null;
+    let image: Docker.ImageInspectInfo | null;
+    let created: { network: boolean; volume: boolean };
+    try {
+      [secretEnv, marks, found, image] = await Promise.all([
+        this.opts.secretEnv(),
+        this.readMarks(plan.stackName),
+        this.findGateway(plan, signal),
+        this.call(`inspect image ${plan.image}`, signal, () => inspectImage(docker, plan.image, signal)),
+      ]);
+      created = await base;
+    } catch (err) {
+      const made = await base.catch(() => null);
+      if (made?.network) await this.removeNetworkIfUnused(plan);
+      throw err;
+    }
     const masterKey = secretEnv.LITELLM_MASTER_KEY;
     if (!masterKey) throw new GatehouseError('INTERNAL', 'The gateway secret environment has no LITELLM_MASTER_KEY.', 'This is a bug in Gatehouse; please report it.');
     const secrets = Object.values(secretEnv);
     const wantedFp = envFingerprint(gatewayEnv(plan, secretEnv));
-    const marks = await this.readMarks(plan.stackName);
-    await this.setTransient(plan, 'starting', 'Looking for the stack.');
 
-    let existing = await this.findGateway(plan, signal);
+    let existing = found;
     existing = await this.recoverInterruptedRecreate(plan, existing, signal);
     this.lastContainer = existing;
 
@@ -415,7 +436,7 @@ export class StackController {
           await this.verify(plan, existing.Id, { masterKey, secrets, signal });
           return 'already-running';
         }
-        await this.writeMarks(plan.stackName, { stoppedByUser: null });
+        if (marks.stoppedByUser) await this.writeMarks(plan.stackName, { stoppedByUser: null });
         await this.setTransient(plan, 'starting', 'Starting the existing gateway container.');
         try {
           await this.startAndVerify(plan, existing.Id, { masterKey, secrets, signal });
@@ -428,13 +449,12 @@ export class StackController {
       return this.recreate(plan, existing, secretEnv, diffs.length ? diffs : ['it failed the safety check before'], signal);
     }
 
-    await this.ensureImage(plan, signal);
-    await this.setTransient(plan, 'starting', 'Creating the stack.');
-    const created = await this.ensureBase(plan, signal);
     let id: string | null = null;
     try {
+      if (!image) await this.ensureImage(plan, signal);
+      await this.setTransient(plan, 'starting', 'Creating the stack.');
       id = await this.createGateway(plan, secretEnv, plan.containerName, signal);
-      await this.writeMarks(plan.stackName, { stoppedByUser: null, unsafe: null });
+      if (marks.stoppedByUser || marks.unsafe) await this.writeMarks(plan.stackName, { stoppedByUser: null, unsafe: null });
       await this.setTransient(plan, 'starting', 'Waiting for the gateway to become healthy.');
       await this.startAndVerify(plan, id, { masterKey, secrets, signal });
       return 'created';
@@ -573,18 +593,19 @@ export class StackController {
   // -------------------------------------------------------------------------------------------
 
   /** The stack's status from Docker (inspect), what Gatehouse remembers, and a quick live probe. */
-  async status(signal?: AbortSignal): Promise<StackStatus> {
+  async status(signal?: AbortSignal, knownProbe?: LiveProbe): Promise<StackStatus> {
     const plan = await this.plan();
     const docker = this.docker();
-    const container = await this.findGateway(plan, signal);
+    const [container, marks] = await Promise.all([this.findGateway(plan, signal), this.readMarks(plan.stackName)]);
     this.lastContainer = container;
-    const image = await this.call('inspect the image', signal, () => inspectImage(docker, container?.Image ?? plan.image, signal));
-    const marks = await this.readMarks(plan.stackName);
     let probe: LiveProbe = null;
     const health = container?.State.Health?.Status;
-    if (!this.transient && container?.State.Running && !container.State.Restarting && health !== 'starting' && health !== 'unhealthy') {
-      probe = await this.liveProbe(plan, signal);
-    }
+    const probeNow = !this.transient && container?.State.Running && !container.State.Restarting && health !== 'starting' && health !== 'unhealthy';
+    const [image, probed] = await Promise.all([
+      this.call('inspect the image', signal, () => inspectImage(docker, container?.Image ?? plan.image, signal)),
+      probeNow && knownProbe === undefined ? this.liveProbe(plan, signal) : Promise.resolve(null),
+    ]);
+    if (probeNow) probe = knownProbe ?? probed;
     const st = describeStatus({ plan, container, image, marks, transient: this.transient, probe, now: Date.now() });
     if (this.opts.database) st.database = await this.opts.database.status(container?.State.Running ? this.probeUrl(plan) : null, signal);
     return st;

@@ -9,9 +9,9 @@ const MASKS: [RegExp, string][] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>'],
   [/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '<ip>'],
   [/'[^'\n]*'|"[^"\n]*"/g, '<str>'],
-  [/\b(?:0x[0-9a-f]+|[0-9a-f]{8,})\b/gi, '<hex>'],
   // ids such as chatcmpl-3f9a1c2e, req_8c1d…: a token of 8+ characters holding a digit
   [/\b(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{8,}\b/g, '<id>'],
+  [/\b(?:0x[0-9a-f]+|[0-9a-f]{8,})\b/gi, '<hex>'],
   [/\b\d+(?:\.\d+)*\b/g, '<n>'],
 ];
 

@@ -57,6 +57,9 @@ export class LogEngine {
   private statsDirty = false;
   private secretsReadAt = 0;
   private dockerClient: Docker | null = null;
+  /** Aborted by close(): a follower still running then stops and writes what it holds. */
+  private readonly closing = new AbortController();
+  private following = new Set<Promise<void>>();
 
   constructor(private readonly deps: LogEngineDeps) {}
 
@@ -65,7 +68,11 @@ export class LogEngine {
   }
 
   private init(): Promise<void> {
-    return (this.ready ??= this.load());
+    // A failed load (invalid settings, unreadable folder) is retried on the next call.
+    return (this.ready ??= this.load().catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    }));
   }
 
   private async load(): Promise<void> {
@@ -189,7 +196,13 @@ export class LogEngine {
    * Follows the gateway's logs until the signal aborts, across container restarts and
    * recreations (with a marker line) and Docker outages (reconnects with backoff).
    */
-  async follow(options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
+  follow(options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
+    const run = this.runFollow({ ...options, signal: AbortSignal.any([options.signal, this.closing.signal]) });
+    this.following.add(run);
+    return run.finally(() => this.following.delete(run));
+  }
+
+  private async runFollow(options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
     await this.init();
     const p = this.pipeline as LogPipeline;
     const unsubscribe = this.deps.events.on('rotation:progress', () => {
@@ -284,6 +297,8 @@ export class LogEngine {
 
   /** Writes what is pending (history, stats) and stops timers. */
   async close(): Promise<void> {
+    this.closing.abort();
+    await Promise.allSettled([...this.following]);
     if (this.batchTimer) clearTimeout(this.batchTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.batchTimer = this.idleTimer = null;

@@ -44,7 +44,8 @@ export interface ParsedEntry {
 export class LogParser {
   private open: ParsedEntry | null = null;
   private openLines = 0;
-  private inTraceback = false;
+  /** 0: no traceback; 1: inside one; 2: its final line was seen, a chained one may follow. */
+  private traceback: 0 | 1 | 2 = 0;
 
   constructor(private readonly onEntry: (entry: ParsedEntry) => void) {}
 
@@ -71,7 +72,7 @@ export class LogParser {
     const open = this.open;
     if (open === null) return;
     this.open = null;
-    this.inTraceback = false;
+    this.traceback = 0;
     this.onEntry(open);
   }
 
@@ -81,23 +82,26 @@ export class LogParser {
     if (open.stream !== stream || this.openLines >= MAX_JOINED_LINES) return false;
     const c = text.charCodeAt(0);
     if (c === 84 /* T */ && text.startsWith(TRACEBACK)) {
-      if (this.inTraceback || LEVEL_RANK[open.level] >= LEVEL_RANK.warning) {
-        this.inTraceback = true;
+      if (this.traceback !== 0 || LEVEL_RANK[open.level] >= LEVEL_RANK.warning) {
+        this.traceback = 1;
         if (LEVEL_RANK[open.level] < LEVEL_RANK.error) open.level = 'error';
         return true;
       }
       return false;
     }
     if (c === 32 /* space */ || c === 9 /* tab */) return true;
-    if (!this.inTraceback) return false;
+    if (this.traceback === 0) return false;
     if (text.length === 0) return true;
-    if (text.startsWith('During handling of the above exception') || text.startsWith('The above exception was the direct cause')) return true;
-    // The final "module.SomeError: text" line ends the traceback; a log line never starts so.
-    if (EXCEPTION_LINE.test(text) && !LEVEL_PREFIX.test(text)) {
-      this.inTraceback = false;
+    if (text.startsWith('During handling of the above exception') || text.startsWith('The above exception was the direct cause')) {
+      this.traceback = 1;
       return true;
     }
-    this.inTraceback = false;
+    // The final "module.SomeError: text" line ends the traceback; a log line never starts so.
+    if (this.traceback === 1 && EXCEPTION_LINE.test(text) && !LEVEL_PREFIX.test(text)) {
+      this.traceback = 2;
+      return true;
+    }
+    this.traceback = 0;
     return false;
   }
 
@@ -113,7 +117,7 @@ export class LogParser {
       const parsed = parseJsonLine(text);
       if (parsed) return entry(time, stream, parsed.level ?? byStream(stream), parsed.source, parsed.message);
     } else if (c === 84 /* T */ && text.startsWith(TRACEBACK)) {
-      this.inTraceback = true;
+      this.traceback = 1;
       return entry(time, stream, 'error', 'python', text);
     } else if (c >= 65 && c <= 90) {
       // uvicorn ("INFO:     …", padded to 10 columns) or the entrypoint ("ERROR: …").

@@ -3,6 +3,7 @@ import { GatehouseError } from '../errors';
 import type { StateStore } from '../state-store';
 import { ACCOUNTS, type SecretStore } from './secret-store';
 import { fingerprint, generateMasterKey } from './master-key';
+import { readJournal } from './rotation-journal';
 
 /** What state.json keeps about the key: timestamps and fingerprints only, never the key. */
 export interface KeyState {
@@ -64,7 +65,8 @@ export class KeyManager {
   async info(): Promise<KeyInfo> {
     const key = await this.get();
     const st = (await this.state.read<KeyState>(SECTION)) ?? { fingerprint: null, createdAt: null, rotatedAt: null };
-    const pending = (await this.secrets.get(ACCOUNTS.pendingMasterKey)) !== null;
+    // The journal is written before the pending key (rotation.ts), so either one means "in flight".
+    const pending = (await readJournal(this.state)) !== null || (await this.secrets.get(ACCOUNTS.pendingMasterKey)) !== null;
     if (!key) return { exists: false, fingerprint: null, createdAt: null, rotatedAt: null, ageDays: null, pendingRotation: pending };
     const fp = fingerprint(key);
     // A key imported or created by an older version has no timestamps: its age is unknown.

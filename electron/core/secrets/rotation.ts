@@ -275,7 +275,18 @@ export class KeyRotation {
    * else; it reads only state.json unless a journal exists.
    */
   async recover(): Promise<'none' | 'rolled-forward' | 'rolled-back'> {
-    return this.deps.stack.runExclusive('recover-rotation', () => this.recoverNow(false));
+    try {
+      return await this.deps.stack.runExclusive('recover-rotation', () => this.recoverNow(false));
+    } catch (err) {
+      // Nothing else may run on a half-rotated stack: say so, with the underlying fix.
+      const fix = isGatehouseError(err) && err.fix ? `${err.fix} ` : '';
+      throw new GatehouseError(
+        'ROTATION_FAILED',
+        `An interrupted key rotation could not be finished or rolled back yet: ${why(err)}`,
+        `${fix}Gatehouse retries the recovery at its next start and does nothing else until it succeeds.`,
+        { cause: err },
+      );
+    }
   }
 
   private async recoverNow(checkStrayPending: boolean): Promise<'none' | 'rolled-forward' | 'rolled-back'> {

@@ -22,6 +22,12 @@ function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : 'never';
 }
 
+/** For checks that need the key: a keychain that cannot be read is not "no key". */
+function keychainUnreadable(f: SecurityFacts, id: string, title: string, what: string): SecurityCheck | null {
+  if (f.keychain.status === 'ok' && f.key.info) return null;
+  return result(id, title, 'warn', `The keychain could not be read, so ${what} cannot be checked.`, 'Unlock or start the keychain (see "Master key in the keychain"), then check again.');
+}
+
 export const keychainCheck: Check = (f) => {
   const t = 'Master key in the keychain';
   const kc = f.keychain;
@@ -42,6 +48,8 @@ export const keychainCheck: Check = (f) => {
 export const keyStrengthCheck: Check = (f) => {
   const t = 'Key strength';
   const s = f.key.strength;
+  const unreadable = keychainUnreadable(f, 'key-strength', t, 'the key\'s strength');
+  if (unreadable) return unreadable;
   if (!f.key.info?.exists || !s) return result('key-strength', t, 'warn', 'There is no master key to judge.', 'Create a master key.', 'key:create');
   if (!s.strong) {
     return result('key-strength', t, 'fail', `The master key is weak: ${s.problems.join('; ')}.`,
@@ -53,10 +61,12 @@ export const keyStrengthCheck: Check = (f) => {
 export const keyAgeCheck: Check = (f) => {
   const t = 'Key age';
   const info = f.key.info;
+  const unreadable = keychainUnreadable(f, 'key-age', t, 'the key\'s age');
+  if (unreadable) return unreadable;
   if (!info?.exists) return result('key-age', t, 'warn', 'There is no master key, so it has no age.', 'Create a master key.', 'key:create');
   if (info.pendingRotation) {
     return result('key-age', t, 'warn', 'A key rotation was interrupted and has not been completed or rolled back yet.',
-      'Restart Gatehouse (it finishes or rolls back the rotation at start-up), then rotate again if needed.', 'key:rotate');
+      'Restart Gatehouse (it finishes or rolls back the rotation at start-up), then rotate again if needed.');
   }
   const last = info.rotatedAt ? `last rotated ${day(info.rotatedAt)}` : `created ${day(info.createdAt)}, never rotated`;
   if (info.ageDays === null) {
@@ -75,6 +85,8 @@ export const keyDriftCheck: Check = (f) => {
   const g = f.gateway;
   if (f.dockerError) return result('key-drift', t, 'warn', `The gateway container could not be inspected: ${f.dockerError}`, 'Start Docker and check again.');
   if (!g) return result('key-drift', t, 'pass', 'No gateway container exists; it receives the keychain\'s key when it is created.');
+  const unreadable = keychainUnreadable(f, 'key-drift', t, 'the gateway\'s key');
+  if (unreadable) return unreadable;
   const kc = f.key.info?.exists ? f.key.info.fingerprint : null;
   const state = g.running ? 'running' : 'stopped';
   if (!g.envKeyFingerprint) {

@@ -100,7 +100,9 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
   if (gateway) {
     const g = gateway;
     if (g.facts.running) {
-      const target = probeHost(g.facts.ports);
+      // Traffic to this machine's own address (a LAN-only binding) is delivered locally by the
+      // kernel; it never leaves the machine.
+      const target = probeHost(g.facts.networkMode === 'host' ? [{ hostIp: '127.0.0.1', hostPort: 4000 }] : g.facts.ports);
       probe = target ? await probeBarrier(target.host, target.port, masterKey) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
     }
     try {
@@ -143,7 +145,13 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     secretValues.filter((s) => s !== claudeToken && s !== gateway?.secrets.claudeToken),
   );
 
-  const bindings = gateway?.facts.running && gateway.facts.ports.length ? gateway.facts.ports : [{ hostIp: settings.bindAddress, hostPort: settings.port }];
+  const running = gateway?.facts.running ? gateway.facts : null;
+  // On the host network nothing is published: the gateway listens on every host interface itself.
+  const bindings = running?.networkMode === 'host'
+    ? [{ hostIp: '0.0.0.0', hostPort: 4000 }]
+    : running?.ports.length
+      ? running.ports
+      : [{ hostIp: settings.bindAddress, hostPort: settings.port }];
   let app: AppHardening | null = null;
   try {
     app = (await sources.appHardening?.()) ?? null;

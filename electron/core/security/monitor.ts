@@ -12,6 +12,8 @@ export interface SecurityMonitorOptions {
   intervalMs?: number;
   /** Quiet time after a trigger before evaluating, so that a burst of events costs one run. */
   debounceMs?: number;
+  /** The longest a start, stop or rotation holds evaluations back; default 2 minutes. */
+  busyGraceMs?: number;
   now?: () => Date;
   /** Replaces the gatherer (tests of the monitor's own logic). */
   gather?: () => Promise<SecurityFacts>;
@@ -29,6 +31,7 @@ const SETTLED: ReadonlySet<StackState> = new Set(['absent', 'stopped', 'healthy'
 export class SecurityMonitor {
   private readonly intervalMs: number;
   private readonly debounceMs: number;
+  private readonly busyGraceMs: number;
   private readonly now: () => Date;
   private readonly gather: () => Promise<SecurityFacts>;
   private appHardening: (() => AppHardening | null | Promise<AppHardening | null>) | null = null;
@@ -40,6 +43,12 @@ export class SecurityMonitor {
   private watcher: FSWatcher | null = null;
   private unsubscribe: (() => void)[] = [];
   private lastStackState: StackState | null = null;
+  /**
+   * Until when a start, stop or rotation is taken to be under way: its end triggers an
+   * evaluation and triggers meanwhile wait for it. Bounded, so that an operation whose end is
+   * never reported (no status watcher) cannot stop the checks for good.
+   */
+  private busyUntil = 0;
   private closed = false;
 
   constructor(
@@ -49,6 +58,7 @@ export class SecurityMonitor {
   ) {
     this.intervalMs = options.intervalMs ?? 5 * 60_000;
     this.debounceMs = options.debounceMs ?? 300;
+    this.busyGraceMs = options.busyGraceMs ?? 120_000;
     this.now = options.now ?? (() => new Date());
     this.gather =
       options.gather ??
@@ -99,12 +109,19 @@ export class SecurityMonitor {
   /** Re-evaluates soon: many triggers in a burst cost one run. */
   private trigger(): void {
     if (this.closed) return;
+    // Mid-operation facts (a booting container refusing connections) would be false alarms.
+    const wait = Math.max(this.debounceMs, this.busyUntil - Date.now());
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;
+      if (Date.now() < this.busyUntil) return this.trigger();
       this.run().catch(() => undefined);
-    }, this.debounceMs);
+    }, wait);
     this.debounce.unref();
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busyUntil = busy ? Date.now() + this.busyGraceMs : 0;
   }
 
   /**
@@ -116,12 +133,18 @@ export class SecurityMonitor {
     if (this.timer || this.closed) return;
     this.unsubscribe.push(
       this.events.on('stack:status', (s) => {
-        if (s.state === this.lastStackState || !SETTLED.has(s.state)) return;
+        const settled = SETTLED.has(s.state);
+        this.setBusy(!settled);
+        // healthy → starting → healthy (a recreate) is a change; healthy → healthy is not.
+        if (!settled) this.lastStackState = null;
+        if (!settled || s.state === this.lastStackState) return;
         this.lastStackState = s.state;
         this.trigger();
       }),
       this.events.on('rotation:progress', (p) => {
-        if (p.step === 'done' || p.step === 'rollback') this.trigger();
+        const over = p.step === 'done' || p.step === 'rollback';
+        this.setBusy(!over);
+        if (over) this.trigger();
       }),
     );
     this.watchSettingsFile();

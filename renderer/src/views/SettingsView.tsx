@@ -21,6 +21,7 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
   const [draft, setDraft] = useState<Settings | null>(null);
   const [customBind, setCustomBind] = useState(false);
   const [claude, setClaude] = useState<ClaudeStatus | null>(null);
+  const [claudeError, setClaudeError] = useState<string | null>(null);
   const [token, setToken] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -34,7 +35,7 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
       },
       (err) => onError(errorOf(err)),
     );
-    call('claude:status').then(setClaude, () => setClaude(null));
+    call('claude:status').then(setClaude, (err) => setClaudeError(errorOf(err).message));
   }, [onError]);
 
   if (!draft || !saved) return <div className="view"><h1 className="view-title">Settings</h1><p className="muted">Loading…</p></div>;
@@ -164,7 +165,7 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
       <Card title="Claude login" id="claude">
         <p className="muted">
           {claude === null
-            ? 'Status unknown.'
+            ? (claudeError ?? 'Checking…')
             : claude.tokenStored
               ? 'A Claude token is stored in the keychain.'
               : claude.volumeHasLogin

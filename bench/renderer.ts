@@ -136,28 +136,26 @@ async function measure(): Promise<Measured> {
     }
     await app.drained();
     await page.waitForFunction((n) => document.querySelectorAll('.log-row').length > 0 && Number((document.querySelector('[data-testid="log-count"]')?.textContent ?? '').split(' of ')[1]?.replace(/\D/g, '')) >= n, LINES, { timeout: 60_000 });
-    const frameDeltasMs = await page.getByTestId('log-scroller').evaluate(
-      (el, frames) =>
-        new Promise<number[]>((resolve) => {
-          const deltas: number[] = [];
-          let last = -1;
-          let i = 0;
-          const page = el.clientHeight;
-          const max = el.scrollHeight - el.clientHeight;
-          el.scrollTop = 0;
-          const step = (t: number): void => {
-            if (last >= 0) deltas.push(t - last);
-            last = t;
-            // One screen further each frame (wrapping), so every frame draws rows it never drew.
-            el.scrollTop = ((i + 1) * page) % max;
-            i++;
-            if (i <= frames) requestAnimationFrame(step);
-            else resolve(deltas);
-          };
-          requestAnimationFrame(step);
-        }),
-      SCROLL_FRAMES,
-    );
+    // Sent as source text: tsx would wrap named functions in a helper that the page lacks.
+    const frameDeltasMs = (await page.evaluate(`new Promise((resolve) => {
+      const el = document.querySelector('[data-testid="log-scroller"]');
+      const deltas = [];
+      let last = -1;
+      let i = 0;
+      const screen = el.clientHeight;
+      const max = el.scrollHeight - el.clientHeight;
+      el.scrollTop = 0;
+      const step = (t) => {
+        if (last >= 0) deltas.push(t - last);
+        last = t;
+        // One screen further each frame (wrapping), so every frame draws rows it never drew.
+        el.scrollTop = ((i + 1) * screen) % max;
+        i++;
+        if (i <= ${SCROLL_FRAMES}) requestAnimationFrame(step);
+        else resolve(deltas);
+      };
+      requestAnimationFrame(step);
+    })`)) as number[];
     return { firstRenderMs, frameDeltasMs };
   } finally {
     await app.close();

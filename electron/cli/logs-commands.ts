@@ -53,8 +53,9 @@ async function syncQuietly(core: Gatehouse, io: CliIO, signal: AbortSignal): Pro
 
 const logs: CliCommand = {
   path: ['logs'],
-  usage: 'logs [--follow] [--level L] [--grep RE] [--since 10m] [--json] [--export PATH --format text|jsonl]',
-  summary: "The gateway's logs, secrets redacted; --follow keeps streaming across restarts",
+  usage: 'logs [--follow] [--level L] [--grep RE] [--since 10m] [--json]',
+  summary:
+    "The gateway's logs, secrets redacted; --follow streams across restarts. Also --until T, --stream S, --tail N, --export PATH [--format text|jsonl]",
   flags: { follow: false, level: true, grep: true, since: true, until: true, stream: true, tail: true, json: false, export: true, format: true },
   async run({ core: open, io, args, signal }) {
     const q = queryFromArgs(args);
@@ -83,6 +84,7 @@ const logs: CliCommand = {
     const print = (e: LogEntry) => io.stdout.write((json ? formatEntryJson(e) : formatEntryText(e)) + '\n');
     const page = await core.logs.query(q);
     for (const e of page.entries) print(e);
+    if (page.total === 0 && !follow) io.stderr.write('gatehouse: no gateway log lines match (none stored yet, or the filters exclude them).\n');
     if (!follow) return 0;
     let last = page.entries.length ? (page.entries[page.entries.length - 1] as LogEntry).seq : 0;
     const off = core.events.on('logs:appended', (entries) => {

@@ -316,4 +316,33 @@ describe('log engine against the stand-in', { timeout: 180_000 }, () => {
       await core.close();
     }
   });
+
+  test('clear empties buffer and history, and a restart does not bring the cleared lines back from Docker', async () => {
+    const core = await Gatehouse.open({ env: t.env });
+    try {
+      await core.logs.sync();
+      assert.ok((await core.logs.query({})).total > 0);
+      const countBefore = await core.logs.redactionCount();
+      await core.logs.clear();
+      assert.equal((await core.logs.query({})).total, 0);
+      assert.deepEqual(await core.logs.warnings(), []);
+      assert.equal(await core.logs.redactionCount(), countBefore, 'the security finding outlives clearing the view');
+    } finally {
+      await core.close();
+    }
+    assert.deepEqual(fs.readdirSync(path.join(t.home, 'logs', t.stack)).filter((f) => f.endsWith('.jsonl')), []);
+    const current = allKeys[1] as string;
+    await post(t.port, '/__standin/emit', current, { lines: [{ stream: 'stdout', text: 'after the clear' }] });
+    const again = await Gatehouse.open({ env: t.env });
+    try {
+      await until('the new line', async () => {
+        await again.logs.sync();
+        return (await again.logs.query({ text: 'after the clear' })).total === 1;
+      });
+      const all = (await again.logs.query({})).entries;
+      assert.deepEqual(all.map((e) => e.message), ['after the clear'], 'only what came after the clear');
+    } finally {
+      await again.close();
+    }
+  });
 });

@@ -8,7 +8,9 @@ import type { StackStatus } from '../../shared/api';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { httpGet } from '../../electron/core/docker/http-probe';
 import { LABELS } from '../../electron/core/docker/labels';
-import { docker, readAllFiles, runCli, stackContainers, stackVolumes, testStack, type TestStack } from './stack-helpers';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { docker, readAllFiles, ROOT, runCli, stackContainers, stackNetworks, stackVolumes, testStack, type TestStack } from './stack-helpers';
 
 describe('gatehouse start/stop/status (CLI, plain image: liveness probe)', () => {
   let t: TestStack;
@@ -115,5 +117,36 @@ describe('gatehouse start/stop/status (CLI, plain image: liveness probe)', () =>
     const key = (await t.masterKey()) as string;
     for (const o of outputs) assert.ok(!o.includes(key), 'key printed by the CLI');
     assert.ok(!readAllFiles(t.home).includes(key), 'key written to GATEHOUSE_HOME');
+  });
+});
+
+describe('gatehouse start interrupted', () => {
+  let t: TestStack;
+  before(async () => {
+    t = await testStack('sigint');
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  test('Ctrl-C during a start cancels it and removes what it created', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'start'], { cwd: ROOT, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes('Waiting for the gateway')) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /error code CANCELLED/);
+    assert.deepEqual(await stackContainers(t.stack), [], 'the container of the cancelled start is removed');
+    assert.deepEqual(await stackNetworks(t.stack), []);
   });
 });

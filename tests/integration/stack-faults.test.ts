@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { StackStatus } from '../../shared/api';
 import { fingerprint } from '../../electron/core/secrets/master-key';
-import { ROOT, freePort, rand, runCli, stackContainers, stackVolumes, testStack, SEED, PLAIN, type CliResult, type TestStack } from './stack-helpers';
+import { ROOT, freePort, rand, runCli, stackContainers, stackNetworks, stackVolumes, testStack, SEED, PLAIN, type CliResult, type TestStack } from './stack-helpers';
 
 const stacks: TestStack[] = [];
 async function newStack(area: string, image = PLAIN, env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
@@ -69,6 +69,7 @@ describe('start faults', () => {
       const r = await runCli(['start'], t.env);
       assertFails(r, 'PORT_IN_USE', new RegExp(`Port ${t.port} on 127\\.0\\.0\\.1 is already taken`));
       assert.deepEqual(await stackContainers(t.stack), [], 'the half-created container was removed');
+      assert.deepEqual(await stackNetworks(t.stack), []);
       assert.deepEqual(await stackVolumes(t.stack), [`${t.stack}-claude`], 'the volume is never removed');
     } finally {
       await new Promise<void>((resolve) => srv.close(() => resolve()));
@@ -81,6 +82,7 @@ describe('start faults', () => {
     const r = await runCli(['start'], t.env);
     assertFails(r, 'IMAGE_PULL_FAILED', new RegExp(`The image ${image.replace(/[.]/g, '\\.')} is not on this machine and pulling it failed: .*(not found|unknown)`, 'i'));
     assert.deepEqual(await stackContainers(t.stack), []);
+    assert.deepEqual(await stackNetworks(t.stack), [], 'the network this attempt created is removed');
   });
 
   test('container exiting during start: exit code and its last log lines (seed image, HEALTHCHECK)', async () => {
@@ -129,6 +131,7 @@ describe('start faults', () => {
     const r = await runCli(['start'], t.env);
     assertFails(r, 'KEYCHAIN_UNAVAILABLE', /keychain is not available/);
     assert.deepEqual(await stackContainers(t.stack), []);
+    assert.deepEqual(await stackNetworks(t.stack), []);
     assert.deepEqual(fs.readdirSync(t.home).filter((f) => !f.startsWith('.')), [], 'nothing written instead');
   });
 

@@ -99,6 +99,10 @@ export async function stackContainers(stack: string): Promise<Docker.ContainerIn
   return docker.listContainers({ all: true, filters: { label: [`${LABELS.stack}=${stack}`] } });
 }
 
+export async function stackNetworks(stack: string): Promise<string[]> {
+  return (await docker.listNetworks({ filters: { label: [`${LABELS.stack}=${stack}`] } })).map((n) => n.Name);
+}
+
 export async function stackVolumes(stack: string): Promise<string[]> {
   const vols = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${stack}`] } });
   return (vols.Volumes ?? []).map((v) => v.Name);

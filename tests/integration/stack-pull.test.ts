@@ -6,16 +6,33 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PullProgress, StackStatus } from '../../shared/api';
 import { Gatehouse } from '../../electron/core/gatehouse';
-import { docker, rand, runCli, testStack, PLAIN, type TestStack } from './stack-helpers';
+import { docker, rand, ROOT, runCli, testStack, PLAIN, type TestStack } from './stack-helpers';
 import { httpGet } from '../../electron/core/docker/http-probe';
 
 const REGISTRY = '127.0.0.1:5000';
+
+function runCliVia(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out: ${out}`));
+    }, 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
 const repo = `gatehouse-test-pull-${rand()}`;
 const image = `${REGISTRY}/${repo}:v1`;
 let pushedDigest = '';
@@ -95,5 +112,18 @@ describe('pull on start', () => {
     assert.equal(st.imageDigest, pushedDigest);
     const human = await runCli(['status'], t.env);
     assert.match(human.stdout, new RegExp(`Digest:\\s+${pushedDigest}`));
+  });
+
+  test('on a terminal the CLI draws a progress bar (run under a pseudo-terminal)', async () => {
+    await removeLocal();
+    const t = await testStack('pulltty', image);
+    stacks.push(t);
+    const cli = `'${process.execPath}' --import tsx electron/cli.ts start`;
+    // util-linux `script` gives the CLI a real pty for stdout and stderr.
+    const r = await runCliVia(['script', '-q', '-e', '-c', cli, '/dev/null'], t.env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\r\x1b\[2KPulling .*[█░]+ +\d+ %/, 'a redrawn bar');
+    assert.match(r.out, /100 %/);
+    assert.match(r.out, /Gateway healthy at/);
   });
 });

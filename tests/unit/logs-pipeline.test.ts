@@ -36,7 +36,7 @@ test('ingest: parse, redact, buffer, group; stats count accepted secrets; re-rea
   assert.equal(p.stats.total, 1);
   assert.equal(p.stats.exactLines, 1);
   assert.deepEqual(p.stats.byKind, { 'master-key': 1 });
-  assert.equal(p.watermarkOf('c1'), T(7));
+  assert.equal(p.watermarkOf('c1'), T(6), 'the older of the two streams (stderr at 6, stdout at 7)');
   assert.equal(fresh, 1, 'the error group is new');
 
   // a reconnect re-reads with `since` (inclusive): the same lines again, then a new one
@@ -47,11 +47,18 @@ test('ingest: parse, redact, buffer, group; stats count accepted secrets; re-rea
   assert.equal(p.buffer.size, 5);
   assert.equal(p.stats.total, 1, 'a secret in a repeated line is not counted twice');
 
+  // stdout and stderr are stamped by separate copiers: a stdout line stamped before the last
+  // stderr line can arrive later, and must not be taken for a repeat
+  p.ingest({ time: T(10), stream: 'stderr', text: 'WARNING:  late-stamped stderr' });
+  p.ingest({ time: T(9), stream: 'stdout', text: 'INFO:     earlier-stamped stdout' });
+  p.flush();
+  assert.equal(p.buffer.size, 7);
+
   // another container's lines are its own
   p.setContainer('c2');
   p.ingest({ time: T(1), stream: 'stdout', text: 'INFO:     Started server process [1]' });
   p.flush();
-  assert.equal(p.buffer.size, 6);
+  assert.equal(p.buffer.size, 8);
   assert.equal(p.buffer.last()?.containerId, 'c2');
 });
 
@@ -75,11 +82,12 @@ test('restore: history comes back in order with fresh numbers and restores each 
   const p = new LogPipeline(10);
   p.restore(records);
   assert.equal(p.buffer.size, 3);
-  assert.equal(p.watermarkOf('c1'), T(5), 'system markers do not move the watermark; a traceback’s last line does');
+  assert.equal(p.watermarkOf('c1'), T(1), 'a re-read starts at the older stream’s last line');
   assert.equal(p.groups.size, 1);
   p.setContainer('c1');
-  p.ingest({ time: T(4), stream: 'stderr', text: '  File "x"' });
-  p.ingest({ time: T(6), stream: 'stdout', text: 'INFO:     after' });
+  p.ingest({ time: T(1), stream: 'stdout', text: 'INFO:     a' });
+  p.ingest({ time: T(4), stream: 'stderr', text: '  File "x"' }); // before the traceback's last line: seen
+  p.ingest({ time: T(3), stream: 'stdout', text: 'INFO:     after' }); // stdout is only at T(1): new
   p.flush();
   assert.deepEqual(p.buffer.toArray().map((e) => e.message), ['a', 'b\nTraceback', 'marker', 'after']);
   assert.deepEqual(p.buffer.toArray().map((e) => e.seq), [1, 2, 3, 4]);

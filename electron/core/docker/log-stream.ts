@@ -2,11 +2,7 @@ import type Docker from 'dockerode';
 import type { LogStream } from '../../../shared/api';
 import { GatehouseError, cancelled } from '../errors';
 import { connectionError } from './connection';
-
-/** Labels that mark the gateway container of a stack (set by the stack core, docker/stack.ts). */
-export const STACK_LABEL = 'io.gatehouse.stack';
-export const ROLE_LABEL = 'io.gatehouse.role';
-export const GATEWAY_ROLE = 'gateway';
+import { labelFilter } from './labels';
 
 /** One line as Docker gave it: its own timestamp, the stream it was written to, the raw text. */
 export interface RawLine {
@@ -191,10 +187,7 @@ export interface GatewayContainer {
 
 /** The stack's gateway container, found by label; null when there is none. */
 export async function findGatewayContainer(docker: Docker, stack: string): Promise<GatewayContainer | null> {
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`${STACK_LABEL}=${stack}`, `${ROLE_LABEL}=${GATEWAY_ROLE}`] },
-  });
+  const list = await docker.listContainers({ all: true, filters: labelFilter(stack, 'gateway') });
   if (list.length === 0) return null;
   // During a rotation the old and the new container can exist at once: the running one (then
   // the newest) is the one whose logs matter.

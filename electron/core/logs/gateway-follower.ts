@@ -2,15 +2,8 @@ import type Docker from 'dockerode';
 import type { LogLevel } from '../../../shared/api';
 import { GatehouseError, isGatehouseError } from '../errors';
 import { connectionError } from '../docker/connection';
-import {
-  findGatewayContainer,
-  streamContainerLogs,
-  GATEWAY_ROLE,
-  ROLE_LABEL,
-  STACK_LABEL,
-  type GatewayContainer,
-  type RawLine,
-} from '../docker/log-stream';
+import { labelFilter } from '../docker/labels';
+import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../docker/log-stream';
 
 export interface FollowHooks {
   /** Time of the last line already read from this container, or null. */
@@ -62,7 +55,7 @@ async function waitForStart(docker: Docker, stack: string, sinceSec: number, ms:
   try {
     const stream = (await docker.getEvents({
       since: sinceSec,
-      filters: { type: ['container'], event: ['start'], label: [`${STACK_LABEL}=${stack}`, `${ROLE_LABEL}=${GATEWAY_ROLE}`] },
+      filters: { type: ['container'], event: ['start'], ...labelFilter(stack, 'gateway') },
       abortSignal: local.signal,
     } as Docker.GetEventsOptions & { abortSignal: AbortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
     await new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { TypedEmitter } from '../typed-emitter';
 import { createDocker, connectionError } from '../docker/connection';
 import { findGatewayContainer, streamContainerLogs, type GatewayContainer } from '../docker/log-stream';
-import { LogPipeline, emptyRedactionStats, type RedactionStats } from './pipeline';
+import { LogPipeline, emptyRedactionStats, type RedactionStats, type StreamMarks } from './pipeline';
 import { LogHistory, type HistoryOptions } from './history';
 import { readKnownSecrets } from './redactor';
 import { runQuery } from './query';
@@ -31,6 +31,9 @@ export interface LogEngineDeps {
 const WARNINGS_SECTION = 'warnings';
 /** state.json section: redaction totals, kept across restarts and across clearing the log. */
 const REDACTIONS_SECTION = 'logRedactions';
+/** state.json section: where reading stopped when the history was cleared, so a restart does not bring it back. */
+const CLEARED_SECTION = 'logsCleared';
+const MAX_CLEARED_CONTAINERS = 50;
 
 interface WarningsState {
   acks: Record<string, string>;
@@ -98,6 +101,8 @@ export class LogEngine {
     if (saved && typeof saved.total === 'number') Object.assign(pipeline.stats, emptyRedactionStats(), saved);
     this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), this.deps.history);
     pipeline.restore(await this.history.load(settings.logBufferEntries));
+    const cleared = await this.deps.state.read<Record<string, StreamMarks>>(CLEARED_SECTION);
+    if (cleared && typeof cleared === 'object') pipeline.mergeMarks(cleared);
     this.pipeline = pipeline;
     await this.refreshSecrets();
   }
@@ -251,10 +256,18 @@ export class LogEngine {
   /** Empties the buffer, the history on disk and the warning groups (acknowledgements stay). */
   async clear(): Promise<void> {
     await this.init();
-    (this.pipeline as LogPipeline).clear();
+    const p = this.pipeline as LogPipeline;
+    p.clear();
     this.batch = [];
     this.freshGroups.clear();
     await this.history?.clear();
+    // Without the history, a restart would re-read the cleared lines from Docker: keep where
+    // reading stopped (the most recent containers only; older ones are long gone).
+    const newest = (m: StreamMarks) => (m.stdout ?? '') > (m.stderr ?? '') ? (m.stdout ?? '') : (m.stderr ?? '');
+    const marks = Object.entries(p.marks())
+      .sort((a, b) => (newest(a[1]) < newest(b[1]) ? 1 : -1))
+      .slice(0, MAX_CLEARED_CONTAINERS);
+    await this.deps.state.update<Record<string, StreamMarks>>(CLEARED_SECTION, () => Object.fromEntries(marks));
   }
 
   /** Writes the entries matching `q` (already redacted) to `file`. */

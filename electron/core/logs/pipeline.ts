@@ -7,6 +7,11 @@ import { RingBuffer } from './ring-buffer';
 import { WarningGroups, type GroupUpdate } from './grouping';
 import type { HistoryRecord } from './history';
 
+export interface StreamMarks {
+  stdout: string | null;
+  stderr: string | null;
+}
+
 /** What the redactor found, for the security check "the gateway printed a secret". */
 export interface RedactionStats {
   /** Secrets replaced, all kinds. */
@@ -47,9 +52,14 @@ export class LogPipeline {
   scanned = 0;
   private readonly parser: LogParser;
   private containerId: string | null = null;
-  private watermark: string | null = null;
-  /** Last line time read per container, so that re-reading `since` never stores a line twice. */
-  private readonly watermarks = new Map<string, string>();
+  private watermark: StreamMarks | null = null;
+  /**
+   * Time of the last line read per container and stream, so that re-reading with `since` never
+   * stores a line twice. Per stream, because Docker stamps stdout and stderr in separate
+   * copiers: a stdout line can reach the log after a later-stamped stderr line, and one
+   * watermark for both would drop it.
+   */
+  private readonly watermarks = new Map<string, StreamMarks>();
   private readonly sourceCache = new Map<string, string>();
   private seq = 0;
 
@@ -62,21 +72,34 @@ export class LogPipeline {
   setContainer(containerId: string | null): void {
     this.parser.flush();
     this.containerId = containerId;
-    this.watermark = containerId ? (this.watermarks.get(containerId) ?? null) : null;
+    this.watermark = containerId ? this.marksOf(containerId) : null;
   }
 
-  /** The time of the last line read from a container (Docker's `since` for a re-read). */
+  private marksOf(containerId: string): StreamMarks {
+    let m = this.watermarks.get(containerId);
+    if (!m) this.watermarks.set(containerId, (m = { stdout: null, stderr: null }));
+    return m;
+  }
+
+  /** Where a re-read of a container starts (Docker's `since`): the older stream's last line; null = never read. */
   watermarkOf(containerId: string): string | null {
-    return this.watermarks.get(containerId) ?? null;
+    const m = this.watermarks.get(containerId);
+    if (!m) return null;
+    if (m.stdout === null) return m.stderr;
+    if (m.stderr === null) return m.stdout;
+    return m.stdout < m.stderr ? m.stdout : m.stderr;
   }
 
   ingest(line: RawLine): void {
     // Lines at or before the watermark were read before (a reconnect, or a restart of the app
     // that re-reads with `since`): Docker's `since` is inclusive and whole lines carry
     // nanosecond times, so "<=" drops exactly the repeats.
-    if (this.watermark !== null && line.time <= this.watermark) return;
-    this.watermark = line.time;
-    if (this.containerId) this.watermarks.set(this.containerId, line.time);
+    const wm = this.watermark;
+    if (wm !== null) {
+      const last = wm[line.stream];
+      if (last !== null && line.time <= last) return;
+      wm[line.stream] = line.time;
+    }
     this.parser.push(line);
   }
 
@@ -130,6 +153,24 @@ export class LogPipeline {
     if (update?.fresh) this.sinks.freshGroup?.(update);
   }
 
+  /** Every container's per-stream watermark (kept in state.json when the history is cleared). */
+  marks(): Record<string, StreamMarks> {
+    const out: Record<string, StreamMarks> = {};
+    for (const [id, m] of this.watermarks) out[id] = { ...m };
+    return out;
+  }
+
+  /** Raises watermarks to those given (never lowers them). */
+  mergeMarks(marks: Record<string, StreamMarks>): void {
+    for (const [id, given] of Object.entries(marks)) {
+      const m = this.marksOf(id);
+      for (const s of ['stdout', 'stderr'] as const) {
+        const v = given?.[s];
+        if (typeof v === 'string' && (m[s] === null || v > (m[s] as string))) m[s] = v;
+      }
+    }
+  }
+
   /** Puts stored history back (already redacted) and restores each container's watermark. */
   restore(records: HistoryRecord[]): void {
     for (const r of records) {
@@ -139,11 +180,11 @@ export class LogPipeline {
       this.scanned++;
       if (r.containerId && r.stream !== 'system') {
         const last = r.last ?? r.time;
-        const wm = this.watermarks.get(r.containerId);
-        if (!wm || last > wm) this.watermarks.set(r.containerId, last);
+        const m = this.marksOf(r.containerId);
+        const prev = m[r.stream];
+        if (prev === null || last > prev) m[r.stream] = last;
       }
     }
-    if (this.containerId) this.watermark = this.watermarks.get(this.containerId) ?? null;
   }
 
   clear(): void {

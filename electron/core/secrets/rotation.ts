@@ -53,7 +53,7 @@ function failed(message: string, cause?: unknown): GatehouseError {
   return new GatehouseError(
     'ROTATION_FAILED',
     message,
-    'The old key is still the current key and the gateway runs with it. Fix the cause named above and run the rotation again.',
+    'The old key is still the current key (a gateway that was running runs with it again). Fix the cause named above and run the rotation again.',
     cause ? { cause } : undefined,
   );
 }

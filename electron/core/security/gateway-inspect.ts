@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import { labelFilter } from '../docker/labels';
+import { GATEWAY_PORT } from '../docker/plan';
 import { fingerprint } from '../secrets/master-key';
 import type { GatewayFacts, MountFacts, PortBinding } from './facts';
 
-const PORT_KEY = '4000/tcp';
+const PORT_KEY = `${GATEWAY_PORT}/tcp`;
 
 /** Secrets read from the container's environment: kept in memory for the log scan, never in facts. */
 export interface ContainerSecrets {

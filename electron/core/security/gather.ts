@@ -5,6 +5,7 @@ import { claudeVolumeHasLogin } from '../secrets/claude-token';
 import { judgeKeyStrength } from '../secrets/key-strength';
 import { ACCOUNTS, type SecretStore } from '../secrets/secret-store';
 import { labelFilter } from '../docker/labels';
+import { CLAUDE_HOME, GATEWAY_PORT } from '../docker/plan';
 import { probeBarrier } from './barrier-probe';
 import { endpointFacts } from './docker-socket';
 import { lanAddresses, probeHost } from './exposure';
@@ -62,7 +63,7 @@ async function secretOrNull(secrets: SecretStore, account: string, keychainOk: b
 
 /** The credentials volume: the one mounted at the image's ~/.claude, else the stack's labelled one. */
 async function credentialsVolume(docker: Docker, stackName: string, gw: InspectedGateway | null): Promise<string | null> {
-  const mounted = gw?.facts.mounts.find((m) => m.type === 'volume' && m.destination === '/home/claude/.claude');
+  const mounted = gw?.facts.mounts.find((m) => m.type === 'volume' && m.destination === CLAUDE_HOME);
   if (mounted?.name) return mounted.name;
   const { Volumes } = await docker.listVolumes({ filters: labelFilter(stackName, 'credentials') });
   return Volumes?.[0]?.Name ?? null;
@@ -102,7 +103,7 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     if (g.facts.running) {
       // Traffic to this machine's own address (a LAN-only binding) is delivered locally by the
       // kernel; it never leaves the machine.
-      const target = probeHost(g.facts.networkMode === 'host' ? [{ hostIp: '127.0.0.1', hostPort: 4000 }] : g.facts.ports);
+      const target = probeHost(g.facts.networkMode === 'host' ? [{ hostIp: '127.0.0.1', hostPort: GATEWAY_PORT }] : g.facts.ports);
       probe = target ? await probeBarrier(target.host, target.port, masterKey) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
     }
     try {
@@ -148,7 +149,7 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
   const running = gateway?.facts.running ? gateway.facts : null;
   // On the host network nothing is published: the gateway listens on every host interface itself.
   const bindings = running?.networkMode === 'host'
-    ? [{ hostIp: '0.0.0.0', hostPort: 4000 }]
+    ? [{ hostIp: '0.0.0.0', hostPort: GATEWAY_PORT }]
     : running?.ports.length
       ? running.ports
       : [{ hostIp: settings.bindAddress, hostPort: settings.port }];

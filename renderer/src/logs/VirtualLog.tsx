@@ -3,7 +3,9 @@ import type { LogEntry } from '../../../shared/api';
 import type { LogStore } from './log-store';
 
 export const ROW_HEIGHT = 22;
-const OVERSCAN = 12;
+// A few rows beyond the viewport hide the gap while a fast scroll catches up, without paying
+// for many off-screen rows every frame.
+const OVERSCAN = 6;
 
 interface Props {
   store: LogStore;
@@ -77,11 +79,16 @@ export function VirtualLog({ store, rows, follow, onFollowChange, search, curren
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  // The most rows ever drawn at once; keys are row numbers modulo this, so they are unique on
+  // screen and the same keys come back after any scroll.
+  const slots = Math.ceil(height / ROW_HEIGHT) + 1 + 2 * OVERSCAN;
   const items = [];
   for (let r = first; r < last; r++) {
     const e = store.at(rows[r]!);
     if (!e) continue;
-    items.push(<Row key={e.seq} entry={e} top={r * ROW_HEIGHT} search={search} hit={matchSet.has(r)} current={r === current} />);
+    // Keyed by slot, not by line: scrolling reuses the same few dozen DOM rows and only changes
+    // their text, instead of creating and dropping a screenful of nodes every frame.
+    items.push(<Row key={r % slots} entry={e} top={r * ROW_HEIGHT} search={search} hit={matchSet.has(r)} current={r === current} />);
   }
 
   return (

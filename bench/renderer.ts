@@ -7,7 +7,7 @@
  *    bridge, IPC registration and handlers to the real core (real keychain, real Docker), as in
  *    the e2e tests, so the two calls the dashboard waits for (stack:status, key:info) are real;
  *  - scrolling: p95 of requestAnimationFrame deltas while a 100,000-line log is scrolled
- *    programmatically by one screen (40 rows) per frame, ≤ 16 ms. The lines are pushed through
+ *    programmatically by one screen (~27 rows) per frame, ≤ 16 ms (median over 3 rounds). The lines are pushed through
  *    the REAL bridge (core.events 'logs:appended' → forwardEvents → preload bridge → page), not
  *    written into the view's store directly. Chromium runs with --disable-gpu-vsync and
  *    --disable-frame-rate-limit so a frame's delta is its real cost, not the 16.7 ms vsync tick.
@@ -32,10 +32,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const LOAD_ROUNDS = 7;
 const LINES = 100_000;
 const SCROLL_FRAMES = 240;
+const SCROLL_ROUNDS = 3;
 
 interface Measured {
   firstRenderMs: number[];
   frameDeltasMs: number[];
+  /** p95 of each scrolling round. */
+  frameP95s: number[];
 }
 
 function freePort(): Promise<number> {
@@ -91,6 +94,34 @@ async function measure(): Promise<Measured> {
     GATEHOUSE_PORT: String(await freePort()),
     GATEHOUSE_IMAGE: 'gatehouse-test/litellm-standin:seed',
   };
+  // First render in a browser as the tests run it; scrolling in one with the frame-rate limit
+  // off (an unthrottled compositor spins and would slow the page loads down).
+  const firstRenderMs: number[] = [];
+  {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const app = await launchApp({ browser, env, clipboard: null, session: false });
+    try {
+      await app.core.keys.ensure(); // a key exists: the dashboard, not the first-run screen
+      const { page } = app;
+      await page.addInitScript(() => {
+        new MutationObserver((_m, obs) => {
+          if (document.getElementById('gateway-state')) {
+            (window as unknown as { __firstRender: number }).__firstRender = performance.now();
+            obs.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      });
+      for (let i = 0; i <= LOAD_ROUNDS; i++) {
+        await page.goto(`${app.origin}/index.html?round=${i}`, { waitUntil: 'load' });
+        const t = await page.waitForFunction(() => (window as unknown as { __firstRender?: number }).__firstRender, null, { timeout: 30_000 });
+        if (i > 0) firstRenderMs.push(Number(await t.jsonValue())); // round 0 warms the caches
+      }
+    } finally {
+      await app.close();
+      await browser.close();
+    }
+  }
+
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -98,25 +129,9 @@ async function measure(): Promise<Measured> {
   });
   const app = await launchApp({ browser, env, clipboard: null, session: false });
   try {
-    await app.core.keys.ensure(); // a key exists: the dashboard, not the first-run screen
     const { page } = app;
-    await page.addInitScript(() => {
-      new MutationObserver((_m, obs) => {
-        if (document.getElementById('gateway-state')) {
-          (window as unknown as { __firstRender: number }).__firstRender = performance.now();
-          obs.disconnect();
-        }
-      }).observe(document, { childList: true, subtree: true });
-    });
-    const firstRenderMs: number[] = [];
     const url = `${app.origin}/index.html`;
-    for (let i = 0; i <= LOAD_ROUNDS; i++) {
-      await page.goto(`${url}?round=${i}`, { waitUntil: 'load' });
-      const t = await page.waitForFunction(() => (window as unknown as { __firstRender?: number }).__firstRender, null, { timeout: 30_000 });
-      if (i > 0) firstRenderMs.push(Number(await t.jsonValue())); // round 0 warms the caches
-    }
-
-    await page.goto(`${url}#logs`, { waitUntil: 'load' });
+    await page.goto(`${url}?view=logs#logs`, { waitUntil: "load" });
     await page.getByTestId('log-scroller').waitFor({ timeout: 30_000 });
     const levels: LogLevel[] = ['info', 'info', 'info', 'warning', 'debug'];
     for (let from = 0; from < LINES; from += 10_000) {
@@ -137,7 +152,7 @@ async function measure(): Promise<Measured> {
     await app.drained();
     await page.waitForFunction((n) => document.querySelectorAll('.log-row').length > 0 && Number((document.querySelector('[data-testid="log-count"]')?.textContent ?? '').split(' of ')[1]?.replace(/\D/g, '')) >= n, LINES, { timeout: 60_000 });
     // Sent as source text: tsx would wrap named functions in a helper that the page lacks.
-    const frameDeltasMs = (await page.evaluate(`new Promise((resolve) => {
+    const scroll = async (): Promise<number[]> => (await page.evaluate(`new Promise((resolve) => {
       const el = document.querySelector('[data-testid="log-scroller"]');
       const deltas = [];
       let last = -1;
@@ -156,7 +171,12 @@ async function measure(): Promise<Measured> {
       };
       requestAnimationFrame(step);
     })`)) as number[];
-    return { firstRenderMs, frameDeltasMs };
+    // Three rounds; the figure is the median of their p95s, so one burst of another process on
+    // the two cores does not decide it alone.
+    const frameRounds: number[][] = [];
+    for (let r = 0; r < SCROLL_ROUNDS; r++) frameRounds.push(await scroll());
+    const frameDeltasMs = frameRounds.flat();
+    return { firstRenderMs, frameDeltasMs, frameP95s: frameRounds.map((d) => percentile(d, 95)) };
   } finally {
     await app.close();
     await browser.close();
@@ -221,11 +241,11 @@ const mod: BenchModule = {
       },
       {
         name: 'log scroll frame time p95',
-        value: percentile(m.frameDeltasMs, 95),
+        value: percentile(m.frameP95s, 50),
         unit: 'ms',
         target: 16,
         better: 'lower',
-        detail: `${m.frameDeltasMs.length} rAF deltas, one screen per frame through ${LINES.toLocaleString('en')} lines fed via the real bridge; median ${percentile(m.frameDeltasMs, 50).toFixed(1)} ms, max ${Math.max(...m.frameDeltasMs).toFixed(1)} ms (vsync and frame-rate limit off)`,
+        detail: `median p95 of ${m.frameP95s.length} rounds (${m.frameP95s.map((x) => x.toFixed(1)).join(', ')}) of ${SCROLL_FRAMES} rAF deltas, one screen per frame through ${LINES.toLocaleString('en')} lines fed via the real bridge; median ${percentile(m.frameDeltasMs, 50).toFixed(1)} ms, max ${Math.max(...m.frameDeltasMs).toFixed(1)} ms (vsync and frame-rate limit off)`,
       },
     ];
   },

@@ -31,7 +31,7 @@ import { LABELS } from '../electron/core/docker/labels';
 import { ACCOUNTS } from '../electron/core/secrets/secret-store';
 
 const IMAGE = 'gatehouse-test/litellm-standin:plain';
-const ROUNDS = 7;
+const ROUNDS = 9;
 const TARGET = 1.1;
 const ROOT = path.resolve(__dirname, '..');
 

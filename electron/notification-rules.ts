@@ -12,6 +12,7 @@ export interface NoticeText {
 
 export class NotificationRules {
   private lastState: StackState | null = null;
+  private readonly notifiedGroups = new Set<string>();
 
   stackStatus(s: EventMap['stack:status']): NoticeText | null {
     const prev = this.lastState;
@@ -30,7 +31,10 @@ export class NotificationRules {
   }
 
   warningsNew(groups: EventMap['warnings:new']): NoticeText | null {
-    const fresh = groups.filter((g) => !g.acknowledged);
+    // One notification per new kind of warning: a group that keeps recurring does not nag; the
+    // Logs view shows its count.
+    const fresh = groups.filter((g) => !g.acknowledged && !this.notifiedGroups.has(g.id));
+    for (const g of fresh) this.notifiedGroups.add(g.id);
     if (fresh.length === 0) return null;
     const first = fresh[0]!;
     return {

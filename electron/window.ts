@@ -1,5 +1,6 @@
 import { BrowserWindow, nativeTheme, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { AppHardening } from '../shared/api';
 import { RENDERER_CSP } from './csp';
 import { isAllowedExternalUrl } from './external-links';
@@ -80,7 +81,7 @@ export function hardeningReport(win: BrowserWindow | null): AppHardening {
 
 export function createMainWindow(distDir: string, gatewayUrl: () => string | null): { win: BrowserWindow; appUrl: string } {
   const indexFile = path.join(distDir, 'renderer', 'index.html');
-  const appUrl = new URL(`file://${indexFile.split(path.sep).join('/')}`).href;
+  const appUrl = pathToFileURL(indexFile).href;
   // electronegativity-justified: CONTEXT_ISOLATION_JS_CHECK contextIsolation: true comes from the frozen WEB_PREFERENCES spread below, which the static check cannot follow
   // electronegativity-justified: SANDBOX_JS_CHECK sandbox: true comes from WEB_PREFERENCES (and app.enableSandbox() in main.ts)
   // electronegativity-justified: AUXCLICK_JS_CHECK WEB_PREFERENCES sets disableBlinkFeatures: 'Auxclick'

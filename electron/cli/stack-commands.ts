@@ -103,7 +103,8 @@ export const STACK_COMMANDS: CliCommand[] = [
       const c = await core();
       const before = await c.stack.status(signal);
       const st = await c.stack.stop(signal);
-      io.stdout.write(before.state === 'absent' ? 'No gateway to stop.\n' : before.containerId && before.state === 'stopped' ? 'The gateway was already stopped.\n' : 'Gateway stopped.\n');
+      // uptimeMs is set only while the container runs.
+      io.stdout.write(!before.containerId ? 'No gateway to stop.\n' : before.uptimeMs === null ? 'The gateway was not running; nothing to stop.\n' : 'Gateway stopped.\n');
       return st.state === 'stopped' || st.state === 'absent' ? 0 : 1;
     },
   },

@@ -20,10 +20,15 @@ const VIEWS: { id: ViewId; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
+function viewFromHash(): ViewId | null {
+  const id = location.hash.slice(1);
+  return VIEWS.find((v) => v.id === id)?.id ?? null;
+}
+
 const DOCKER_CODES = new Set(['DOCKER_UNREACHABLE', 'DOCKER_PERMISSION']);
 
 export function App() {
-  const [view, setView] = useState<ViewId>(() => (location.hash.slice(1) as ViewId) || 'dashboard');
+  const [view, setView] = useState<ViewId>(() => viewFromHash() ?? 'dashboard');
   const [status, setStatus] = useState<StackStatus | null>(null);
   const [key, setKey] = useState<KeyInfo | null>(null);
   const [dockerError, setDockerError] = useState<ErrorPayload | null>(null);
@@ -50,8 +55,17 @@ export function App() {
   }, [refresh]);
 
   useEffect(() => {
-    if (VIEWS.some((v) => v.id === view)) history.replaceState(null, '', `#${view}`);
+    history.replaceState(null, '', `#${view}`);
   }, [view]);
+  // The hash is the view (kept across reloads); a changed hash (a link, the tests) switches to it.
+  useEffect(() => {
+    const onHash = () => {
+      const id = viewFromHash();
+      if (id) setView(id);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   useEvent('stack:status', (s) => {
     setStatus(s);

@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import type { Browser } from 'playwright';
 import type { LogEntry, LogLevel } from '../../shared/api';
 import { secretHash } from '../../electron/core/secrets/clipboard';
@@ -97,6 +98,25 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     assert.ok(!(await page.content()).includes(key), 'hidden again');
   });
 
+  test('a revealed key hides itself after 30 seconds', async () => {
+    // Playwright's clock drives the page's timers; the key still comes from the real core.
+    const timed = await launchApp({ browser, env, clipboard: null, session: false, hash: '#key', beforeLoad: (p) => p.clock.install() });
+    try {
+      const { page } = timed;
+      const key = (await stack.masterKey())!;
+      await page.getByTestId('reveal-key').click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="key-value"]')?.textContent?.includes('•'), null, { timeout: 5000 });
+      assert.equal(secretHash((await page.getByTestId('key-value').textContent()) ?? ''), secretHash(key));
+      await page.clock.runFor(29_000);
+      assert.ok((await page.content()).includes(key), 'still shown before 30 s');
+      await page.clock.runFor(2_000);
+      await page.waitForFunction(() => document.querySelector('[data-testid="key-value"]')?.textContent?.includes('•'), null, { timeout: 5000 });
+      assert.ok(!(await page.content()).includes(key), 'hidden after 30 s');
+    } finally {
+      await timed.close();
+    }
+  });
+
   test('Rotate → the steps are shown, a new fingerprint, the old key refused and the new one accepted', async () => {
     const { page } = app;
     const oldKey = (await stack.masterKey())!;
@@ -126,6 +146,14 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     assert.ok((await page.locator('.log-row.hit mark').count()) >= 1, 'the match is highlighted');
     assert.equal(await page.getByTestId('follow').getAttribute('aria-pressed'), 'false', 'a search pauses follow');
     await app.screenshot('logs');
+    // Export: the core writes the filtered, redacted lines where main's save dialog says.
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const note = page.getByText(/^Exported \d+ lines to /);
+    await note.waitFor({ timeout: 10_000 });
+    const file = /to (.+)$/.exec((await note.textContent()) ?? '')?.[1] ?? '';
+    const exported = fs.readFileSync(file, 'utf8');
+    assert.match(exported, /Uvicorn running/);
+    assert.ok(!exported.includes((await stack.masterKey())!), 'no key in the export');
     await page.getByTestId('warnings-tab').click();
     const group = page.getByTestId('warnings-list').locator('li', { hasText: 'without rpm/tpm limits' }).first();
     await group.waitFor({ timeout: 10_000 });
@@ -173,12 +201,25 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     const shown = Number(((await page.getByTestId('log-count').textContent()) ?? '').split(' of ')[0]!.replace(/\D/g, ''));
     assert.ok(shown >= N / 5 && shown < N / 4, `level filter keeps the warnings (${shown})`);
     await page.getByTestId('level-filter').selectOption('debug');
+    // Clear empties the view and the core's buffer.
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="log-count"]')?.textContent ?? '').startsWith('0 of 0'), null, { timeout: 10_000 });
+    assert.equal((await core.logs.query({})).total, 0);
   });
 
   test('Bind to all interfaces → Settings says what it exposes, and the Security view warns', async () => {
     const { page } = app;
     await page.locator('[data-view="settings"]').click();
     await page.getByTestId('settings-view').waitFor();
+    // A fault from the core is shown with its message and its fix.
+    await page.locator('#image').fill('Not A Valid Image');
+    await page.getByTestId('save-settings').click();
+    const alert = page.locator('.notice-error[data-code="SETTINGS_INVALID"]');
+    await alert.waitFor({ timeout: 5000 });
+    assert.match((await alert.textContent()) ?? '', /image.*not a valid image reference/i);
+    assert.match((await alert.locator('.fix').textContent()) ?? '', /Correct "image"/);
+    await page.getByRole('button', { name: 'Revert' }).click();
+    await page.getByRole('button', { name: 'Dismiss error' }).click();
     await page.getByTestId('bind-select').selectOption('0.0.0.0');
     await page.getByTestId('exposure-warning').waitFor();
     assert.match((await page.getByTestId('exposure-warning').textContent()) ?? '', /reachable from every network/);

@@ -50,21 +50,34 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** A tiny static server for the built renderer, on 127.0.0.1 and a free port. */
+/**
+ * A tiny static server for the built renderer, on 127.0.0.1 and a free port. The files are read
+ * once, up front: the server shares its event loop with the core and Playwright, and disk reads
+ * per request would add their jitter to the page-load timings the renderer benchmark takes.
+ */
 export async function serveRenderer(dir = RENDERER_DIR): Promise<{ origin: string; close(): Promise<void> }> {
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
     throw new Error(`The renderer is not built (${dir}/index.html missing): run \`npm run build:renderer\` or scripts/build-e2e.sh.`);
   }
+  const files = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.set('/' + path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p));
+    }
+  };
+  walk(dir);
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const key = pathname === '/' ? '/index.html' : pathname;
+    const body = files.get(key); // only the built files exist: no path ever reaches the disk
+    if (!body) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(key)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-length': body.length });
+    res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -89,6 +102,8 @@ export interface AppOptions {
   hash?: string;
   /** Run the app session (status watch, log follower) as main does; default true. */
   session?: boolean;
+  /** Runs before the page loads (e.g. installing Playwright's fake clock). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
 export interface AppUnderTest {
@@ -187,6 +202,7 @@ export async function launchApp(opts: AppOptions): Promise<AppUnderTest> {
     }),
   );
 
+  await opts.beforeLoad?.(page);
   await page.goto(pageUrl + (opts.hash ?? ''), { waitUntil: 'domcontentloaded', timeout: 30_000 });
 
   return {

@@ -69,7 +69,7 @@ function envOf(info: { Config: { Env?: string[] | null } }): Record<string, stri
 }
 
 describe('database: the seed\'s full stack', () => {
-  test('start brings up PostgreSQL first, the gateway reaches it, data survives stop/start and a key rotation, the password is in no file or log', async () => {
+  test('start brings up PostgreSQL first, the gateway reaches it, data survives stop/start and a key rotation, the password is in no file or log', async (ctx) => {
     const t = await newStack('db');
     t.writeSettings(settingsWithDatabase());
     const store = new KeytarSecretStore(t.service);
@@ -77,6 +77,7 @@ describe('database: the seed\'s full stack', () => {
 
     const start = await cli(t, ['start'], transcript);
     assert.equal(start.code, 0, start.stderr);
+    ctx.diagnostic(`first start with a new database (initdb included): ${start.ms} ms`);
 
     const password = await store.get(ACCOUNTS.databasePassword);
     assert.ok(password, 'the first start generated a database password in the keychain');
@@ -114,6 +115,10 @@ describe('database: the seed\'s full stack', () => {
     assert.equal(st.database.connected, true);
     assert.equal(st.database.volume, `${t.stack}-db-data`);
     assert.match((await cli(t, ['status'], transcript)).stdout, /Database:\s+healthy \(volume t-db-\w+-db-data, gateway connected\)/);
+    const dbStatus = await cli(t, ['db', 'status'], transcript);
+    assert.match(dbStatus.stdout, /State:\s+healthy/);
+    assert.match(dbStatus.stdout, /Gateway:\s+database connected/);
+    assert.match(dbStatus.stdout, new RegExp(`Volume:\\s+${t.stack}-db-data`));
 
     // Data written through the gateway's DATABASE_URL…
     let key = (await t.masterKey()) as string;
@@ -132,6 +137,7 @@ describe('database: the seed\'s full stack', () => {
 
     const again = await cli(t, ['start'], transcript);
     assert.equal(again.code, 0, again.stderr);
+    ctx.diagnostic(`start of the stopped stack (database + gateway): ${again.ms} ms`);
     assert.equal(await dbGet(t.port, key, 'virtual-key'), 'spend=42', 'data survives stop/start');
     assert.equal(await store.get(ACCOUNTS.databasePassword), password, 'the password is not regenerated');
 

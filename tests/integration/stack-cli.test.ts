@@ -99,6 +99,9 @@ describe('gatehouse start/stop/status (CLI, plain image: liveness probe)', () =>
     // SIGTERM was handled (exit 0), not a SIGKILL after the timeout.
     assert.equal(info.State.ExitCode, 0);
     assert.deepEqual(await stackVolumes(t.stack), [`${t.stack}-claude`]);
+    const twice = await runCli(['stop'], t.env);
+    assert.equal(twice.code, 0, twice.stderr);
+    assert.match(twice.stdout, /not running; nothing to stop/);
 
     const st = JSON.parse((await runCli(['status', '--json'], t.env)).stdout) as StackStatus;
     assert.equal(st.state, 'stopped');

@@ -46,6 +46,16 @@ describe('start faults', () => {
     assert.equal(errorCode(st), 'DOCKER_UNREACHABLE');
   });
 
+  test('an explicit DOCKER_HOST=unix:///var/run/docker.sock is honoured', async () => {
+    const t = await newStack('dockerhost', PLAIN, { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+    const r = await runCli(['start'], t.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await stackContainers(t.stack)).length, 1);
+    const st = JSON.parse((await runCli(['status', '--json'], t.env)).stdout) as StackStatus;
+    assert.equal(st.state, 'healthy');
+    assert.equal((await runCli(['stop'], t.env)).code, 0);
+  });
+
   test('Docker not reachable over tcp: names the address', async () => {
     const closed = await freePort(); // nothing listens there
     const t = await newStack('notcp', PLAIN, { DOCKER_HOST: `tcp://127.0.0.1:${closed}` });

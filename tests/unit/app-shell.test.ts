@@ -92,6 +92,7 @@ describe('notification rules', () => {
     assert.equal(r.warningsNew([]), null);
     const w = r.warningsNew([{ id: 'a', level: 'error', pattern: 'p', count: 2, firstSeen: '', lastSeen: '', example: 'boom', acknowledged: false }]);
     assert.ok(w?.urgent);
+    assert.equal(r.warningsNew([{ id: 'a', level: 'error', pattern: 'p', count: 3, firstSeen: '', lastSeen: '', example: 'boom', acknowledged: false }]), null, 'the same group does not notify twice');
     const check = { id: 'exposure', title: 'Exposure', status: 'warn', finding: 'Reachable from the LAN.', fix: null, action: null } as SecurityCheck;
     assert.equal(r.securityWorsened([check])?.body, 'Reachable from the LAN.');
   });
@@ -121,6 +122,13 @@ describe('renderer log store', () => {
     assert.equal(idx.rowsFor(store, 'error').length, 40_001);
     const rows = idx.rowsFor(store, 'debug');
     assert.equal(findMatches(store, rows, 'NEEDLE').length, 100);
+  });
+
+  it('loading the backlog keeps the lines that arrived as events after the query', () => {
+    const store = new LogStore(1000);
+    store.append([entry(5), entry(6), entry(7)]); // events, while the query was in flight
+    store.loadBacklog([entry(1), entry(2), entry(3), entry(4), entry(5)]);
+    assert.deepEqual(store.all().map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('drops entries it already has and trims to its cap', () => {

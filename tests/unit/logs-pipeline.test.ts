@@ -93,6 +93,13 @@ test('restore: history comes back in order with fresh numbers and restores each 
   assert.deepEqual(p.buffer.toArray().map((e) => e.seq), [1, 2, 3, 4]);
 });
 
+test('restore drops records that a second writer (app and CLI at once) appended again', () => {
+  const rec = (n: number, stream: 'stdout' | 'stderr', message: string): HistoryRecord => ({ time: T(n), stream, level: 'info', source: 'uvicorn', message, containerId: 'c1' });
+  const p = new LogPipeline(10);
+  p.restore([rec(1, 'stdout', 'a'), rec(2, 'stderr', 'b'), rec(3, 'stdout', 'c'), rec(1, 'stdout', 'a'), rec(2, 'stderr', 'b'), rec(4, 'stderr', 'd'), rec(3, 'stdout', 'c')]);
+  assert.deepEqual(p.buffer.toArray().map((e) => e.message), ['a', 'b', 'c', 'd']);
+});
+
 test('the buffer is bounded by its capacity', () => {
   const p = new LogPipeline(5);
   p.setContainer('c1');

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { Redactor } from '../logs/redactor';
 
 /**
  * Splits Docker's multiplexed log stream (non-TTY containers): frames of an 8-byte header
@@ -17,11 +18,14 @@ export function demuxDockerLog(buf: Buffer): { stream: 'stdout' | 'stderr'; text
   return out;
 }
 
-/** Removes secret values and anything shaped like a LiteLLM key from text shown to a person. */
+/**
+ * Removes the given secret values, then anything shaped like a secret (the log pipeline's own
+ * rules, logs/redactor.ts), from text shown to a person.
+ */
 export function redactSecrets(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join('[REDACTED]');
-  return out.replace(/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-[REDACTED]');
+  return new Redactor().redact(out);
 }
 
 /**

@@ -9,7 +9,7 @@ type DockerCtor = typeof Docker;
  * requires ssh2 (only for ssh:// DOCKER_HOST) and dockerode requires gRPC + protobuf (only for
  * BuildKit sessions) at load time, together ~300 ms of every CLI command on this machine, which
  * alone would break the start budget. They are put in the module cache as stand-ins that load the
- * real module the first time they are used, so ssh:// still works, just loaded on demand.
+ * real module the first time they are used, so ssh:// (and image builds) still work, loaded on demand.
  */
 let loaded: DockerCtor | null = null;
 
@@ -54,6 +54,8 @@ export function loadDockerode(): DockerCtor {
     }));
     deferModule('@grpc/grpc-js', dockerodeDir, lazyObject);
     deferModule('@grpc/proto-loader', dockerodeDir, lazyObject);
+    // Only image builds pack a context: tar-fs and the .dockerignore parser can wait too.
+    deferModule('tar-fs', dockerodeDir, lazyObject);
   } catch {
     // Resolution quirks (bundled app): fall back to loading everything up front.
   }

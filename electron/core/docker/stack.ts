@@ -234,26 +234,34 @@ export class StackController {
   /** Creates the network and the credentials volume when missing; returns what it created. */
   async ensureBase(plan: StackPlan, signal?: AbortSignal): Promise<{ network: boolean; volume: boolean }> {
     const docker = this.docker();
-    const created = { network: false, volume: false };
-    const nets = await this.call('list networks', signal, () => docker.listNetworks({ filters: { name: [plan.networkName] }, abortSignal: signal } as object));
-    const net = nets.find((n) => n.Name === plan.networkName);
-    if (net && !belongsTo(net.Labels, plan.stackName)) throw this.foreign('network', plan.networkName);
-    if (!net) {
+    const network = async (): Promise<boolean> => {
+      const nets = await this.call('list networks', signal, () => docker.listNetworks({ filters: { name: [plan.networkName] }, abortSignal: signal } as object));
+      const net = nets.find((n) => n.Name === plan.networkName);
+      if (net && !belongsTo(net.Labels, plan.stackName)) throw this.foreign('network', plan.networkName);
+      if (net) return false;
       await this.call(`create network ${plan.networkName}`, signal, () =>
         docker.createNetwork({ Name: plan.networkName, Driver: 'bridge', CheckDuplicate: true, Labels: stackLabels(plan.stackName, 'network'), abortSignal: signal } as Docker.NetworkCreateOptions),
       );
-      created.network = true;
-    }
-    const vols = await this.call('list volumes', signal, () => docker.listVolumes({ filters: { name: [plan.volumeName] }, abortSignal: signal } as object));
-    const vol = (vols.Volumes ?? []).find((v) => v.Name === plan.volumeName);
-    if (vol && !belongsTo(vol.Labels as Record<string, string> | null, plan.stackName)) throw this.foreign('volume', plan.volumeName);
-    if (!vol) {
+      return true;
+    };
+    const volume = async (): Promise<boolean> => {
+      const vols = await this.call('list volumes', signal, () => docker.listVolumes({ filters: { name: [plan.volumeName] }, abortSignal: signal } as object));
+      const vol = (vols.Volumes ?? []).find((v) => v.Name === plan.volumeName);
+      if (vol && !belongsTo(vol.Labels as Record<string, string> | null, plan.stackName)) throw this.foreign('volume', plan.volumeName);
+      if (vol) return false;
       await this.call(`create volume ${plan.volumeName}`, signal, () =>
         docker.createVolume({ Name: plan.volumeName, Labels: stackLabels(plan.stackName, 'credentials'), abortSignal: signal } as Docker.VolumeCreateOptions),
       );
-      created.volume = true;
+      return true;
+    };
+    // Side by side: each is a round trip or two to the engine, and the start budget is tight.
+    const [n, v] = await Promise.allSettled([network(), volume()]);
+    if (n.status === 'rejected' || v.status === 'rejected') {
+      // Leave nothing half-made: a network made for a start that cannot go on is removed.
+      if (n.status === 'fulfilled' && n.value) await this.removeNetworkIfUnused(plan);
+      throw n.status === 'rejected' ? n.reason : (v as PromiseRejectedResult).reason;
     }
-    return created;
+    return { network: n.value, volume: v.value };
   }
 
   private foreign(kind: string, name: string): GatehouseError {
@@ -433,7 +441,13 @@ export class StackController {
       if (diffs.length === 0 && !unsafe) {
         if (existing.State.Running && !existing.State.Restarting) {
           await this.setTransient(plan, 'starting', 'The gateway is running; checking its health.');
-          await this.verify(plan, existing.Id, { masterKey, secrets, signal });
+          try {
+            await this.verify(plan, existing.Id, { masterKey, secrets, signal });
+          } catch (err) {
+            // verify() stopped an open gateway; remember why. Any other failure leaves it as it was.
+            if (isGatehouseError(err, 'GATEWAY_UNSAFE')) await this.writeMarks(plan.stackName, { unsafe: { containerId: existing.Id, detail: err.message } });
+            throw err;
+          }
           return 'already-running';
         }
         if (marks.stoppedByUser) await this.writeMarks(plan.stackName, { stoppedByUser: null });

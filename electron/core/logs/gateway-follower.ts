@@ -99,6 +99,8 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
   let lastError = '';
 
   while (!signal.aborted) {
+    // Events from this second on are replayed, so a start between the look and the wait counts.
+    const lookedAt = Math.floor(Date.now() / 1000);
     try {
       const container = await findGatewayContainer(docker, stack);
       if (dockerLost) {
@@ -112,7 +114,7 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
           hooks.marker(`No gateway container for stack "${stack}"; waiting for one to start.`, 'info');
           waitingAnnounced = true;
         }
-        await waitForStart(docker, stack, Math.floor(Date.now() / 1000), recheck, signal);
+        await waitForStart(docker, stack, lookedAt, recheck, signal);
         continue;
       }
       waitingAnnounced = false;
@@ -121,7 +123,6 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
         currentId = container.id;
       }
       const since = hooks.since(container.id);
-      const streamStarted = Math.floor(Date.now() / 1000);
       await streamContainerLogs(
         docker,
         container.id,
@@ -139,13 +140,14 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
       if (signal.aborted) break;
       if (container.running) {
         // The follow stream ends when the container stops: say so, then wait for the next start.
-        const after = await findGatewayContainer(docker, stack).catch(() => null);
+        // Throws when Docker itself went away (the catch below says so, not "removed").
+        const after = await findGatewayContainer(docker, stack);
         const how = after && after.id === container.id && after.exitCode !== null ? ` (exit code ${after.exitCode})` : after && after.id !== container.id ? ' (replaced)' : after ? '' : ' (removed)';
         hooks.marker(`Gateway container ${container.id.slice(0, 12)} stopped${how}; waiting for it to run again.`, 'info');
         if (after && after.running && after.id !== container.id) continue;
-        await waitForStart(docker, stack, streamStarted, recheck, signal);
+        await waitForStart(docker, stack, Math.floor(Date.now() / 1000) - 1, recheck, signal);
       } else {
-        await waitForStart(docker, stack, streamStarted, recheck, signal);
+        await waitForStart(docker, stack, lookedAt, recheck, signal);
       }
     } catch (err) {
       hooks.flush();

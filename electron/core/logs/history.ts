@@ -76,9 +76,21 @@ export class LogHistory {
   /** Writes what was appended so far; resolves when it is on disk (in write order). */
   flush(): Promise<void> {
     if (this.pending.length === 0) return this.writing;
-    const data = this.pending.join('\n') + '\n';
+    // Pieces of at most a quarter file, so that even a huge burst rotates on time.
+    const pieces: string[] = [];
+    let piece = '';
+    for (const line of this.pending) {
+      piece += line + '\n';
+      if (piece.length >= this.maxFileBytes / 4) {
+        pieces.push(piece);
+        piece = '';
+      }
+    }
+    if (piece) pieces.push(piece);
     this.pending = [];
-    const run = this.writing.catch(() => undefined).then(() => this.write(data));
+    const run = this.writing.catch(() => undefined).then(async () => {
+      for (const data of pieces) await this.write(data);
+    });
     this.writing = run;
     return run;
   }

@@ -39,6 +39,7 @@ interface WarningsState {
   acks: Record<string, string>;
 }
 
+const MB = 1024 * 1024;
 const BATCH_MS = 100;
 const PARSER_IDLE_MS = 250;
 const SECRET_REFRESH_MS = 30_000;
@@ -59,6 +60,8 @@ export class LogEngine {
   private idleTimer: NodeJS.Timeout | null = null;
   private statsDirty = false;
   private secretsReadAt = 0;
+  private lastLineAt = 0;
+  private writeErrorReported = false;
   private dockerClient: Docker | null = null;
   /** Aborted by close(): a follower still running then stops and writes what it holds. */
   private readonly closing = new AbortController();
@@ -99,7 +102,10 @@ export class LogEngine {
     pipeline.groups.setAcks(warnings?.acks ?? {});
     const saved = await this.deps.state.read<RedactionStats>(REDACTIONS_SECTION);
     if (saved && typeof saved.total === 'number') Object.assign(pipeline.stats, emptyRedactionStats(), saved);
-    this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), this.deps.history);
+    // Sized from the buffer so that a restart can fill it again: 4 files of ~160 B per buffered
+    // entry hold more than the buffer (a typical entry takes ~300 B as a JSON line).
+    const maxFileBytes = Math.min(128 * MB, Math.max(8 * MB, settings.logBufferEntries * 160));
+    this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), { maxFileBytes, rotatedFiles: 3, ...this.deps.history });
     pipeline.restore(await this.history.load(settings.logBufferEntries));
     const cleared = await this.deps.state.read<Record<string, StreamMarks>>(CLEARED_SECTION);
     if (cleared && typeof cleared === 'object') pipeline.mergeMarks(cleared);
@@ -119,7 +125,7 @@ export class LogEngine {
     if (this.batchTimer) return;
     this.batchTimer = setTimeout(() => {
       this.batchTimer = null;
-      void this.flushBatch();
+      this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
     }, BATCH_MS);
     this.batchTimer.unref?.();
   }
@@ -138,6 +144,14 @@ export class LogEngine {
     await this.persist();
   }
 
+  /** A full or read-only disk must not stop the log view: say so once, keep going in memory. */
+  private reportWriteError(err: unknown): void {
+    if (this.writeErrorReported) return;
+    this.writeErrorReported = true;
+    const code = (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
+    this.pipeline?.system(`Writing the log history under ${this.history?.dir ?? this.deps.home} failed (${code}); new lines are kept in memory only until the app restarts.`, 'warning');
+  }
+
   private async persist(): Promise<void> {
     const tasks: Promise<unknown>[] = [];
     if (this.history) tasks.push(this.history.flush());
@@ -151,12 +165,19 @@ export class LogEngine {
 
   /** Parser holds the last entry open until it knows no traceback follows; emit it once quiet. */
   private scheduleIdleFlush(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      this.pipeline?.flush();
-    }, PARSER_IDLE_MS);
-    this.idleTimer.unref?.();
+    // One timer per quiet period, not one per line: a busy gateway prints thousands a second.
+    this.lastLineAt = Date.now();
+    if (this.idleTimer) return;
+    const check = (delay: number) => {
+      this.idleTimer = setTimeout(() => {
+        const quiet = Date.now() - this.lastLineAt;
+        if (quiet < PARSER_IDLE_MS) return check(PARSER_IDLE_MS - quiet);
+        this.idleTimer = null;
+        this.pipeline?.flush();
+      }, delay);
+      this.idleTimer.unref?.();
+    };
+    check(PARSER_IDLE_MS);
   }
 
   private async attach(container: GatewayContainer, previousId: string | null): Promise<void> {
@@ -193,7 +214,7 @@ export class LogEngine {
       await streamContainerLogs(docker, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => p.ingest(l), this.deps.env);
       p.flush();
     }
-    await this.flushBatch();
+    await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
     return p.scanned - before;
   }
 
@@ -244,7 +265,7 @@ export class LogEngine {
     } finally {
       unsubscribe();
       p.flush();
-      await this.flushBatch();
+      await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
     }
   }
 
@@ -318,6 +339,6 @@ export class LogEngine {
     if (!this.ready) return;
     await this.ready.catch(() => undefined);
     this.pipeline?.flush();
-    await this.flushBatch();
+    await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
   }
 }

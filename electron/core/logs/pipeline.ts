@@ -174,6 +174,12 @@ export class LogPipeline {
   /** Puts stored history back (already redacted) and restores each container's watermark. */
   restore(records: HistoryRecord[]): void {
     for (const r of records) {
+      if (r.containerId && r.stream !== 'system') {
+        // The app and a CLI run can both append what they read from the same container: a
+        // record at or before what this container's stream already holds is such a repeat.
+        const prev = this.watermarks.get(r.containerId)?.[r.stream];
+        if (prev !== undefined && prev !== null && r.time <= prev) continue;
+      }
       const e: LogEntry = { seq: ++this.seq, time: r.time, stream: r.stream, level: r.level, source: r.source, message: r.message, containerId: r.containerId };
       this.buffer.push(e);
       this.groups.add(e);

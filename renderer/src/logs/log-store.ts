@@ -38,6 +38,18 @@ export class LogStore {
     this.emit();
   }
 
+  /**
+   * Takes the core's backlog (a query result) and keeps any line that arrived as an event after
+   * the query was answered, so opening the view never loses the newest lines.
+   */
+  loadBacklog(backlog: LogEntry[]): void {
+    const lastSeq = backlog.length ? backlog[backlog.length - 1]!.seq : -Infinity;
+    const newer = this.entries.filter((e) => e.seq > lastSeq);
+    this.entries = backlog.concat(newer).slice(-this.cap);
+    this.generation++;
+    this.emit();
+  }
+
   append(batch: LogEntry[]): void {
     if (batch.length === 0) return;
     const last = this.entries[this.entries.length - 1];

@@ -17,8 +17,8 @@ const LABEL: Record<StackState, string> = {
   absent: 'Start gateway',
   stopped: 'Start gateway',
   crashed: 'Restart gateway',
-  pulling: 'Downloading image…',
-  starting: 'Starting…',
+  pulling: 'Cancel start',
+  starting: 'Cancel start',
   healthy: 'Stop gateway',
   unhealthy: 'Stop gateway',
   unsafe: 'Stop gateway',
@@ -53,22 +53,28 @@ export function Dashboard({ status, onStatus, onError }: Props) {
     return () => clearInterval(t);
   }, []);
 
-  const state: StackState = pending === 'start' && (!status || !RUNNING.includes(status.state)) ? 'starting' : pending === 'stop' ? 'stopping' : (status?.state ?? 'absent');
+  const state: StackState = pending === 'stop' ? 'stopping' : pending === 'start' && (!status || !RUNNING.includes(status.state)) ? 'starting' : (status?.state ?? 'absent');
   const running = RUNNING.includes(state);
-  const busy = BUSY.includes(state) || pending !== null;
+  // Pulling and starting can be cancelled (a stop cancels a start in the core); stopping cannot.
+  const busy = state === 'stopping';
 
-  async function toggle() {
+  async function run(action: 'start' | 'stop') {
     onError(null);
-    const stopping = running && !BUSY.includes(state);
-    setPending(stopping ? 'stop' : 'start');
+    setPending(action);
     try {
-      onStatus(await call(stopping ? 'stack:stop' : 'stack:start'));
+      onStatus(await call(action === 'stop' ? 'stack:stop' : 'stack:start'));
     } catch (err) {
-      onError(errorOf(err));
+      const e = errorOf(err);
+      // A start cancelled by the user's own Cancel is not a fault to report.
+      if (e.code !== 'CANCELLED') onError(e);
       call('stack:status').then(onStatus, () => undefined);
     } finally {
-      setPending(null);
+      setPending((p) => (p === action ? null : p));
     }
+  }
+
+  function toggle() {
+    void run(running ? 'stop' : 'start');
   }
 
   async function copyUrl() {
@@ -115,10 +121,10 @@ export function Dashboard({ status, onStatus, onError }: Props) {
           )}
         </div>
         <button
-          className={`power ${running && !BUSY.includes(state) ? 'power-stop' : 'power-start'}${busy ? ' busy' : ''}`}
+          className={`power ${BUSY.includes(state) ? 'busy' : running ? 'power-stop' : 'power-start'}`}
           onClick={toggle}
           disabled={busy}
-          aria-busy={busy}
+          aria-busy={BUSY.includes(state)}
           data-testid="power"
         >
           <span className="power-icon" aria-hidden="true" />

@@ -25,6 +25,7 @@ const STEP_LABEL: Record<RotationProgress['step'], string> = {
 export function KeyView({ info, onChanged, onError }: Props) {
   const [clip, setClip] = useState<ClipboardState | null>(null);
   const [clipTotal, setClipTotal] = useState(30);
+  const [maxAgeDays, setMaxAgeDays] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
   const [revealed, setRevealed] = useState<string | null>(null);
   const [revealLeft, setRevealLeft] = useState(0);
@@ -36,6 +37,10 @@ export function KeyView({ info, onChanged, onError }: Props) {
 
   useEvent('clipboard:state', setClip);
   useEvent('rotation:progress', (p) => setSteps((s) => [...s, p]));
+
+  useEffect(() => {
+    call('settings:get').then((s) => setMaxAgeDays(s.keyMaxAgeDays), () => setMaxAgeDays(null));
+  }, []);
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 250);
@@ -106,7 +111,7 @@ export function KeyView({ info, onChanged, onError }: Props) {
   }
 
   const masked = info?.fingerprint ? 'sk-' + '•'.repeat(24) : '—';
-  const stale = info?.ageDays !== null && info?.ageDays !== undefined && info.ageDays > 90;
+  const stale = maxAgeDays !== null && info?.ageDays !== null && info?.ageDays !== undefined && info.ageDays >= maxAgeDays;
 
   return (
     <div className="view" data-testid="key-view">

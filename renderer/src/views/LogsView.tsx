@@ -66,9 +66,7 @@ function LinesPanel({ onError }: { onError: (e: ErrorPayload | null) => void }) 
   useEffect(() => {
     // The backlog the core already holds (redacted); new lines arrive as events.
     call('logs:query', { limit: 100_000 }).then(
-      (page) => {
-        if (logStore.size === 0 || (page.entries.length > 0 && page.entries[0]!.seq < (logStore.at(0)?.seq ?? Infinity))) logStore.replace(page.entries);
-      },
+      (page) => logStore.loadBacklog(page.entries),
       (err) => onError(errorOf(err)),
     );
   }, [onError]);

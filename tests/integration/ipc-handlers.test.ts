@@ -1,0 +1,119 @@
+/**
+ * The handler table over a real core (real keychain, temp GATEHOUSE_HOME), driven through the real
+ * registration and preload bridge, with a real X clipboard (private Xvfb + xclip): the main-side
+ * rules that live in the handlers themselves.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClipboardState, GatehouseBridge } from '../../shared/api';
+import { payloadFromError } from '../../shared/bridge-errors';
+import { Gatehouse } from '../../electron/core/gatehouse';
+import { GatehouseError } from '../../electron/core/errors';
+import { ClipboardGuard, secretHash } from '../../electron/core/secrets/clipboard';
+import { SystemClipboard } from '../../electron/core/secrets/clipboard-system';
+import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
+import { createHandlers } from '../../electron/ipc-handlers';
+import { registerIpc, trustedPageGate } from '../../electron/ipc-main';
+import { createBridge } from '../../electron/preload-api';
+import { InProcessIpc } from '../support/in-process-ipc';
+import { rand } from './stack-helpers';
+import { startXvfb, type XServer } from './key-helpers';
+
+const PAGE = 'file:///app/dist/renderer/index.html';
+
+describe('IPC handlers over the real core', () => {
+  let core: Gatehouse;
+  let bridge: GatehouseBridge;
+  let home: string;
+  let revealAllowed = false;
+  let exportPath: string | null = null;
+  const opened: string[] = [];
+  const states: ClipboardState[] = [];
+  let x: XServer;
+  let clip: SystemClipboard;
+  let guard: ClipboardGuard;
+
+  before(async () => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-ipc-'));
+    const env = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_STACK: `t-ipc-${rand()}`, GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-test-ipc-${rand()}`, GATEHOUSE_PORT: '4999' };
+    core = await Gatehouse.open({ env });
+    x = await startXvfb();
+    clip = new SystemClipboard(x.env);
+    guard = new ClipboardGuard(clip, (s) => states.push(s));
+    const handlers = createHandlers(core, {
+      keyClipboard: guard,
+      copyText: async (t) => void (await clip.writeSecret(t)),
+      openExternal: async (url) => void opened.push(url),
+      hardening: () => {
+        throw new GatehouseError('NOT_FOUND', 'There is no Electron window in this test.', null);
+      },
+      revealAllowed: () => revealAllowed,
+      chooseExportPath: async () => exportPath,
+    });
+    const ipc = new InProcessIpc();
+    registerIpc(ipc.main, handlers, trustedPageGate(PAGE));
+    bridge = createBridge(ipc.renderer(() => ({ url: PAGE, parent: null })));
+  });
+
+  after(async () => {
+    await guard?.dispose();
+    await x?.stop();
+    for (const account of Object.values(ACCOUNTS)) await core.secrets.delete(account).catch(() => false);
+    await core.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('key:create makes a key; key:info describes it by fingerprint only', async () => {
+    const info = await bridge.invoke('key:create');
+    assert.equal(info.exists, true);
+    assert.match(info.fingerprint ?? '', /^sha256:[0-9a-f]{12}$/);
+    const key = (await core.keys.get())!;
+    assert.ok(!JSON.stringify(await bridge.invoke('key:info')).includes(key));
+  });
+
+  test('key:reveal is refused while the window is not in front, and returns the key when it is', async () => {
+    revealAllowed = false;
+    await assert.rejects(bridge.invoke('key:reveal'), (err: unknown) => payloadFromError(err).code === 'FORBIDDEN_SENDER');
+    revealAllowed = true;
+    assert.equal(secretHash(await bridge.invoke('key:reveal')), secretHash((await core.keys.get())!));
+  });
+
+  test('key:copy puts the key on the clipboard with the configured countdown, never in the reply', async () => {
+    const st = await bridge.invoke('key:copy');
+    assert.equal(st.active, true);
+    assert.equal(st.secondsLeft, 30);
+    assert.equal(secretHash((await clip.readText()) ?? ''), secretHash((await core.keys.get())!));
+    assert.ok(!JSON.stringify(st).includes((await core.keys.get())!));
+    assert.ok(states.some((s) => s.active));
+  });
+
+  test('app:open-external opens allow-listed sites only', async () => {
+    await bridge.invoke('app:open-external', 'https://docs.litellm.ai/docs/');
+    assert.deepEqual(opened, ['https://docs.litellm.ai/docs/']);
+    await assert.rejects(bridge.invoke('app:open-external', 'https://evil.example/'), (err: unknown) => {
+      const p = payloadFromError(err);
+      return p.code === 'INVALID_ARGUMENT' && /https:\/\/evil\.example/.test(p.message);
+    });
+    assert.equal(opened.length, 1);
+  });
+
+  test('logs:export writes where main’s dialog says, and nothing when the user cancels', async () => {
+    exportPath = null;
+    assert.deepEqual(await bridge.invoke('logs:export', {}, 'text'), { path: null, entries: 0 });
+    exportPath = path.join(home, 'export.jsonl');
+    const r = await bridge.invoke('logs:export', {}, 'jsonl');
+    assert.equal(r.path, exportPath);
+    assert.ok(fs.existsSync(exportPath));
+  });
+
+  test('settings:update goes through the core’s validation (field, reason and fix cross the bridge)', async () => {
+    assert.equal((await bridge.invoke('settings:update', { clipboardClearSeconds: 12 })).clipboardClearSeconds, 12);
+    await assert.rejects(bridge.invoke('settings:update', { bindAddress: 'everywhere' }), (err: unknown) => {
+      const p = payloadFromError(err);
+      return p.code === 'SETTINGS_INVALID' && /bindAddress/.test(p.message) && /Correct "bindAddress"/.test(p.fix ?? '');
+    });
+  });
+});

@@ -15,18 +15,17 @@
  * The keychain needs a Secret Service: like bench/rotate.ts, the measurement runs in a child
  * inside dbus-run-session with a throw-away unlocked gnome-keyring.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright';
 import type { LogEntry, LogLevel } from '../shared/api';
 import type { BenchModule, BenchResult } from './types';
+import { ROOT, freePort, inKeyringSession, needsKeyring, percentile, reportMeasurement } from './support';
 
-const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist', 'renderer');
 const CHROMIUM = '/usr/bin/chromium';
 const LOAD_ROUNDS = 7;
@@ -39,22 +38,6 @@ interface Measured {
   frameDeltasMs: number[];
   /** p95 of each scrolling round. */
   frameP95s: number[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
 /** Builds the renderer and sums the gzip size of what the window loads. */
@@ -186,41 +169,16 @@ async function measure(): Promise<Measured> {
   }
 }
 
-function measureInKeyringSession(): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-keyring-'));
-    const script = `echo -n gatehouse-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec '${process.execPath}' --import tsx '${__filename}' --measure`;
-    const child = spawn('dbus-run-session', ['--', 'bash', '-c', script], {
-      cwd: ROOT,
-      env: { ...process.env, XDG_DATA_HOME: dataHome },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fs.rmSync(dataHome, { recursive: true, force: true });
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || !line) reject(new Error(`renderer measurement failed (exit ${code}): ${out.slice(-500)}`));
-      else resolve(JSON.parse(line.slice('RESULT '.length)) as Measured);
-    });
-  });
-}
-
 const mod: BenchModule = {
   title: 'renderer: bundle size, first render, scrolling 100,000 log lines (Chromium)',
   async available() {
     if (!fs.existsSync(CHROMIUM)) return `needs Chromium at ${CHROMIUM} (apt-get install chromium)`;
     if (spawnSync('docker', ['version'], { stdio: 'ignore' }).status !== 0) return 'needs a running Docker engine (the dashboard asks it for the status)';
-    if (!process.env.DBUS_SESSION_BUS_ADDRESS && spawnSync('which', ['dbus-run-session', 'gnome-keyring-daemon'], { stdio: 'ignore' }).status !== 0) {
-      return 'needs a Secret Service (dbus-run-session and gnome-keyring-daemon)';
-    }
-    return true;
+    return needsKeyring();
   },
   async run(): Promise<BenchResult[]> {
     const bundle = bundleGzipBytes();
-    const m = process.env.DBUS_SESSION_BUS_ADDRESS ? await measure() : await measureInKeyringSession();
+    const m = await inKeyringSession(__filename, measure, 5 * 60_000);
     const median = percentile(m.firstRenderMs, 50);
     return [
       {
@@ -253,15 +211,4 @@ const mod: BenchModule = {
 
 export default mod;
 
-if (process.argv.includes('--measure')) {
-  measure().then(
-    (m) => {
-      process.stdout.write(`RESULT ${JSON.stringify(m)}\n`);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) reportMeasurement(measure);

@@ -13,12 +13,7 @@
  * It needs a Secret Service: outside a D-Bus session (plain `npm run bench`) the module re-runs
  * itself inside `dbus-run-session` with a throw-away unlocked gnome-keyring, as the tests do.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import Docker from 'dockerode';
 import type { BenchModule, BenchResult } from './types';
 import { Gatehouse } from '../electron/core/gatehouse';
@@ -26,30 +21,12 @@ import { httpGet } from '../electron/core/docker/http-probe';
 import { gatewayCreateOptions } from '../electron/core/docker/plan';
 import { LABELS } from '../electron/core/docker/labels';
 import { ACCOUNTS } from '../electron/core/secrets/secret-store';
+import { STANDIN_PLAIN, benchStack, freePort, inKeyringSession, median, needsDockerAndKeyring, removeStack, reportMeasurement, sleep } from './support';
 
-const IMAGE = 'gatehouse-test/litellm-standin:plain';
+const IMAGE = STANDIN_PLAIN;
 const ROUNDS = 7;
 const PROBE_EVERY_MS = 20;
 const TARGET = 1.2;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Round {
   bootMs: number;
@@ -58,17 +35,7 @@ interface Round {
 
 /** The measurement itself; runs inside a D-Bus session with a keyring. */
 async function measure(): Promise<Round[]> {
-  const stack = `b-rotate-${crypto.randomBytes(3).toString('hex')}`;
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-rotate-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GATEHOUSE_HOME: home,
-    GATEHOUSE_STACK: stack,
-    GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-bench-${stack}`,
-    GATEHOUSE_PORT: String(port),
-    GATEHOUSE_IMAGE: IMAGE,
-  };
+  const { stack, home, port, env } = await benchStack('rotate', IMAGE);
   const docker = new Docker();
   const core = await Gatehouse.open({ env });
   const ok = async (p: number, key: string | null): Promise<boolean> => {
@@ -137,10 +104,7 @@ async function measure(): Promise<Round[]> {
     }
   } finally {
     await core.stack.stop().catch(() => undefined);
-    const filters = { label: [`${LABELS.stack}=${stack}`] };
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    await removeStack(docker, stack);
     for (const account of Object.values(ACCOUNTS)) await core.secrets.delete(account).catch(() => false);
     await core.close();
     fs.rmSync(home, { recursive: true, force: true });
@@ -148,42 +112,13 @@ async function measure(): Promise<Round[]> {
   return rounds;
 }
 
-/** Runs `measure` in a child inside dbus-run-session + a fresh unlocked gnome-keyring. */
-function measureInKeyringSession(): Promise<Round[]> {
-  return new Promise((resolve, reject) => {
-    const dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-keyring-'));
-    const script = `echo -n gatehouse-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec '${process.execPath}' --import tsx '${__filename}' --measure`;
-    const child = spawn('dbus-run-session', ['--', 'bash', '-c', script], {
-      cwd: path.resolve(__dirname, '..'),
-      env: { ...process.env, XDG_DATA_HOME: dataHome },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fs.rmSync(dataHome, { recursive: true, force: true });
-      const line = out.split('\n').find((l) => l.startsWith('ROUNDS '));
-      if (code !== 0 || !line) return reject(new Error(`the rotation measurement failed (exit ${code})`));
-      resolve(JSON.parse(line.slice('ROUNDS '.length)) as Round[]);
-    });
-  });
-}
-
 const mod: BenchModule = {
   title: 'rotate: gateway outage during a key rotation ÷ container boot time',
   async available() {
-    const docker = spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
-    if (docker.status !== 0) return `needs Docker and the stand-in image ${IMAGE} (bash scripts/build-standin.sh)`;
-    if (!process.env.DBUS_SESSION_BUS_ADDRESS && spawnSync('which', ['dbus-run-session', 'gnome-keyring-daemon'], { stdio: 'ignore' }).status !== 0) {
-      return 'needs a Secret Service (dbus-run-session and gnome-keyring-daemon)';
-    }
-    return true;
+    return needsDockerAndKeyring(IMAGE);
   },
   async run(): Promise<BenchResult[]> {
-    const rounds = process.env.DBUS_SESSION_BUS_ADDRESS ? await measure() : await measureInKeyringSession();
+    const rounds = await inKeyringSession(__filename, measure);
     const ratios = rounds.map((r) => r.outageMs / r.bootMs);
     const detail = `${rounds.length} rounds; outage ms ${rounds.map((r) => r.outageMs.toFixed(0)).join('/')}, boot ms ${rounds.map((r) => r.bootMs.toFixed(0)).join('/')}`;
     return [{ name: 'rotation outage ÷ boot time (median)', value: median(ratios), unit: '×', target: TARGET, better: 'lower', detail }];
@@ -192,15 +127,4 @@ const mod: BenchModule = {
 
 export default mod;
 
-if (require.main === module && process.argv.includes('--measure')) {
-  measure().then(
-    (rounds) => {
-      process.stdout.write(`ROUNDS ${JSON.stringify(rounds)}\n`);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`rotate bench: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) reportMeasurement(measure);

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every budget from DESIGN.md and the issues, measured side by side in one run.
- * Prints a table and writes bench/results.json; exits 1 when a figure misses its target.
+ * Prints a table and merges the figures into bench/results.json (per module); exits 1 when a
+ * figure misses its target.
  *   npm run bench                 all modules
  *   npm run bench -- start logs   only these modules (file names in bench/)
  */
@@ -21,10 +22,31 @@ function passes(r: BenchResult): boolean {
   return r.better === 'lower' ? r.value <= r.target : r.value >= r.target;
 }
 
+type Row = BenchResult & { module: string; ok: boolean; at: string };
+const RESULTS = path.join(__dirname, 'results.json');
+
+/**
+ * Merges this run into bench/results.json per module: a module that ran replaces its own rows,
+ * the rows of modules that did not run (not asked for, or skipped here) are kept with their time.
+ */
+function writeResults(rows: Row[]): void {
+  let previous: Row[] = [];
+  try {
+    const old = JSON.parse(fs.readFileSync(RESULTS, 'utf8')) as { at?: string; results?: Row[] };
+    previous = (old.results ?? []).map((r) => ({ ...r, at: r.at ?? old.at ?? 'unknown' }));
+  } catch {
+    // No file yet, or unreadable: start afresh.
+  }
+  const ran = new Set(rows.map((r) => r.module));
+  const results = [...previous.filter((r) => !ran.has(r.module)), ...rows];
+  fs.writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n');
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const names = wanted.length ? wanted : Object.keys(MODULES);
-  const all: (BenchResult & { module: string; ok: boolean })[] = [];
+  const all: Row[] = [];
+  const at = new Date().toISOString();
   for (const name of names) {
     const load = MODULES[name];
     if (!load) throw new Error(`Unknown bench module "${name}"; known: ${Object.keys(MODULES).join(', ')}`);
@@ -36,12 +58,12 @@ async function main(): Promise<void> {
     }
     console.log(`- ${mod.title} …`);
     for (const r of await mod.run()) {
-      const row = { ...r, module: name, ok: passes(r) };
+      const row: Row = { ...r, module: name, ok: passes(r), at };
       all.push(row);
       console.log(`  ${row.ok ? 'PASS' : 'MISS'} ${r.name}: ${r.value.toFixed(3)} ${r.unit} (target ${r.better === 'lower' ? '≤' : '≥'} ${r.target}; ${r.detail})`);
     }
   }
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2) + '\n');
+  writeResults(all);
   const missed = all.filter((r) => !r.ok).length;
   console.log(`\n${all.length - missed} within budget, ${missed} missed`);
   process.exitCode = missed ? 1 : 0;

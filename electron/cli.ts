@@ -61,7 +61,9 @@ export async function main(argv: string[], io: CliIO, env: NodeJS.ProcessEnv = p
   }
 }
 
-if (require.main === module) {
+// In the bundle (dist/cli.cjs) this file and the clipboard helper share one module: the helper's
+// detached process runs the bundle with --clipboard-clear-helper, and only the helper may act then.
+if (require.main === module && !process.argv.includes('--clipboard-clear-helper')) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
     (code) => {
       process.exitCode = code;

@@ -2,6 +2,7 @@ import type { AppHardening, ClipboardState } from '../shared/api';
 import { GatehouseError } from './core/errors';
 import type { Gatehouse } from './core/gatehouse';
 import type { ClipboardGuard } from './core/secrets/clipboard';
+import { importEnvFile } from './core/secrets/env-import';
 import { isAllowedExternalUrl } from './external-links';
 import type { InvokeHandlers } from './ipc-main';
 
@@ -58,6 +59,8 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
       return core.keys.require();
     },
 
+    // The same import as `gatehouse key import`; the result holds fingerprints only.
+    'key:import': (file, scrub) => importEnvFile({ secrets: core.secrets, keys: core.keys }, file, { scrub }),
     'claude:set-token': (token) => core.claude.setToken(token),
     'claude:status': () => core.claude.status(),
 

@@ -223,6 +223,24 @@ export interface AppHardening {
   permissionsDenied: boolean;
 }
 
+/** The .env variables a key import moves into the keychain. */
+export type ImportedVariable = 'LITELLM_MASTER_KEY' | 'LITELLM_SALT_KEY' | 'CLAUDE_CODE_OAUTH_TOKEN' | 'POSTGRES_PASSWORD';
+
+/** What a key import did (fingerprints only, never a value). */
+export interface KeyImportResult {
+  file: string;
+  /** Variables moved into the keychain. */
+  imported: ImportedVariable[];
+  masterKeyFingerprint: string;
+  previousFingerprint: string | null;
+  /** The salt key was set to the imported master key (DATABASE_URL without LITELLM_SALT_KEY). */
+  saltFromMasterKey: boolean;
+  weak: boolean;
+  warnings: string[];
+  /** Whether the plaintext values were removed from the file. */
+  scrubbed: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Settings
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +322,8 @@ export interface InvokeMap {
   'key:copy': { args: []; result: ClipboardState };
   /** Returns the raw key: the only way it reaches the renderer, after an explicit click. */
   'key:reveal': { args: []; result: string };
+  /** Moves the secrets of a docker-compose .env into the keychain; `scrub` then removes them from the file. */
+  'key:import': { args: [path: string, scrub: boolean]; result: KeyImportResult };
   'claude:set-token': { args: [token: string]; result: ClaudeStatus };
   'claude:status': { args: []; result: ClaudeStatus };
   'logs:query': { args: [query: LogQuery]; result: LogPage };
@@ -330,6 +350,7 @@ export const INVOKE_CHANNELS = [
   'key:rotate',
   'key:copy',
   'key:reveal',
+  'key:import',
   'claude:set-token',
   'claude:status',
   'logs:query',

@@ -23,8 +23,11 @@ export async function readSecret(io: CliIO, prompt: string, signal?: AbortSignal
   if (typeof stdin.setRawMode !== 'function') {
     throw new GatehouseError('INVALID_ARGUMENT', 'This terminal cannot hide what is typed, so the token is not read from it.', 'Pipe the token in instead: `claude setup-token | gatehouse claude set-token` or `gatehouse claude set-token < file`.');
   }
-  io.stderr.write(prompt);
+  // Echo goes off before the prompt shows: whatever arrives while the terminal is still in
+  // cooked mode is echoed by the terminal itself, so a prompt written first lets a quick paste
+  // (or a busy machine that runs this process a few ms late) put the secret on the screen.
   stdin.setRawMode(true);
+  io.stderr.write(prompt);
   stdin.setEncoding?.('utf8');
   stdin.resume();
   try {

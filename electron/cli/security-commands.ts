@@ -11,8 +11,7 @@ const ACTION_COMMAND: Record<NonNullable<SecurityCheck['action']>, string> = {
   'key:create': 'gatehouse key create',
   'key:rotate': 'gatehouse key rotate',
   'stack:restart': 'gatehouse restart',
-  // No settings command exists: the file (or GATEHOUSE_BIND) is the CLI's way to change it.
-  'settings:bind-loopback': 'set "bindAddress": "127.0.0.1" in settings.json, then gatehouse restart',
+  'settings:bind-loopback': 'gatehouse settings set bindAddress 127.0.0.1 && gatehouse restart',
   'key:import': 'gatehouse key import --env-file FILE --scrub',
   'claude:set-token': 'gatehouse claude set-token',
 };

@@ -75,6 +75,20 @@ export function startMessage(r: StartResult): string {
   }
 }
 
+/** `start` and the second half of `restart`: progress on stderr while it runs, the URL at the end. */
+async function startFollowed(c: Gatehouse, io: CliIO, signal: AbortSignal): Promise<number> {
+  const off = follow(c, io);
+  let r: StartResult;
+  try {
+    r = await c.stack.startWithOutcome(signal);
+  } finally {
+    // Progress stops (the bar line is closed) before the result or the error is printed.
+    off();
+  }
+  io.stdout.write(startMessage(r));
+  return 0;
+}
+
 export const STACK_COMMANDS: CliCommand[] = [
   {
     path: ['start'],
@@ -82,16 +96,7 @@ export const STACK_COMMANDS: CliCommand[] = [
     summary: 'Start the gateway (creating the key, pulling the image and the stack as needed); prints its URL',
     flags: {},
     async run({ core, io, signal }) {
-      const c = await core();
-      const off = follow(c, io);
-      try {
-        const r = await c.stack.startWithOutcome(signal);
-        off();
-        io.stdout.write(startMessage(r));
-        return 0;
-      } finally {
-        off();
-      }
+      return startFollowed(await core(), io, signal);
     },
   },
   {
@@ -116,15 +121,7 @@ export const STACK_COMMANDS: CliCommand[] = [
     async run({ core, io, signal }) {
       const c = await core();
       await c.stack.stop(signal);
-      const off = follow(c, io);
-      try {
-        const r = await c.stack.startWithOutcome(signal);
-        off();
-        io.stdout.write(startMessage(r));
-        return 0;
-      } finally {
-        off();
-      }
+      return startFollowed(c, io, signal);
     },
   },
   {

@@ -5,19 +5,28 @@ import crypto from 'node:crypto';
 /**
  * Writes a file so that a reader (or a crash) sees either the old content or the new, never a
  * torn one: write a temp file in the same folder, fsync it, rename over the target, fsync the
- * folder. Files are created 0600: they hold no secrets, but they are nobody else's business.
+ * folder. Files are created 0600 unless `mode` says otherwise: Gatehouse's own files hold no
+ * secrets, but they are nobody else's business. `owner` is given back where allowed (only root
+ * may give files away), so a rewritten file of the user's stays readable by whoever read it.
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, options: { mode?: number; owner?: { uid: number; gid: number } } = {}): Promise<void> {
+  const mode = options.mode ?? 0o600;
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'w', 0o600);
+  const handle = await fs.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data, 'utf8');
+    // The umask may have narrowed the creation mode; set it exactly.
+    await handle.chmod(mode);
+    if (options.owner && process.platform !== 'win32') await handle.chown(options.owner.uid, options.owner.gid).catch(() => undefined);
     await handle.sync();
-  } finally {
+  } catch (err) {
     await handle.close();
+    await fs.rm(tmp, { force: true });
+    throw err;
   }
+  await handle.close();
   try {
     await fs.rename(tmp, file);
   } catch (err) {
@@ -33,6 +42,15 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
       await dirHandle.close();
     }
   }
+}
+
+/**
+ * Rewrites an existing file atomically keeping its permission bits and, where allowed, its
+ * owner, so a scrubbed .env stays as private as it was and Compose can still read it.
+ */
+export async function rewriteFileKeepingMode(file: string, data: string): Promise<void> {
+  const st = await fs.stat(file);
+  await writeFileAtomic(file, data, { mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } });
 }
 
 /** Reads a JSON file; returns undefined when it does not exist. */

@@ -83,7 +83,10 @@ export const DEFAULT_SETTINGS: Settings = {
 function invalid(error: z.ZodError, source: string): GatehouseError {
   const issue = error.issues[0];
   const field = issue && issue.path.length ? issue.path.join('.') : '(settings)';
-  const msg = issue ? issue.message : 'is invalid';
+  // A bad record key (extraEnv name) comes as "Invalid key in record" with the key's own
+  // message nested: show the one that says what a name may hold.
+  const nested = issue && issue.code === 'invalid_key' ? issue.issues[0] : undefined;
+  const msg = nested ? nested.message : issue ? issue.message : 'is invalid';
   return new GatehouseError(
     'SETTINGS_INVALID',
     `Invalid setting "${field}" in ${source}: ${msg}.`,
@@ -101,14 +104,23 @@ function mergePatch(base: Settings, patch: SettingsPatch): Settings {
   return { ...base, ...patch, database: { ...base.database, ...(patch.database ?? {}) } };
 }
 
+/** The GATEHOUSE_* variable that overrides each setting (`gatehouse settings` names them). */
+export const ENV_OVERRIDE_VARS = {
+  stackName: 'GATEHOUSE_STACK',
+  image: 'GATEHOUSE_IMAGE',
+  bindAddress: 'GATEHOUSE_BIND',
+  port: 'GATEHOUSE_PORT',
+} as const satisfies Partial<Record<keyof Settings, string>>;
+
 /** Environment overrides for power users and tests; they apply on top of the file and are never saved. */
 export function envOverrides(env: NodeJS.ProcessEnv): SettingsPatch {
   const patch: SettingsPatch = {};
-  if (env.GATEHOUSE_STACK) patch.stackName = env.GATEHOUSE_STACK;
-  if (env.GATEHOUSE_IMAGE) patch.image = env.GATEHOUSE_IMAGE;
-  if (env.GATEHOUSE_BIND) patch.bindAddress = env.GATEHOUSE_BIND;
-  if (env.GATEHOUSE_PORT) {
-    const port = Number(env.GATEHOUSE_PORT);
+  const v = ENV_OVERRIDE_VARS;
+  if (env[v.stackName]) patch.stackName = env[v.stackName];
+  if (env[v.image]) patch.image = env[v.image];
+  if (env[v.bindAddress]) patch.bindAddress = env[v.bindAddress];
+  if (env[v.port]) {
+    const port = Number(env[v.port]);
     patch.port = Number.isInteger(port) ? port : (NaN as number);
   }
   return patch;

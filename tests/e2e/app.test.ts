@@ -8,7 +8,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright';
 import type { LogEntry, LogLevel } from '../../shared/api';
 import { secretHash } from '../../electron/core/secrets/clipboard';
@@ -238,6 +240,61 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     assert.equal(await exposure.getAttribute('data-status'), 'warn');
     assert.match((await exposure.textContent()) ?? '', /Bind to 127\.0\.0\.1 only/);
     await app.screenshot('security');
+  });
+
+  test('Settings: Database section and watched folders; a plaintext .env there is imported from the Security view', async () => {
+    const { page, core } = app;
+    const folder = fs.mkdtempSync(path.join(stack.home, 'project-'));
+    const envFile = path.join(folder, '.env');
+    const imported = 'sk-' + crypto.randomBytes(32).toString('base64url');
+    fs.writeFileSync(envFile, `# compose stack\nLITELLM_MASTER_KEY=${imported}\nLITELLM_LOG=INFO\n`, { mode: 0o640 });
+    await page.locator('[data-view="settings"]').click();
+    await page.getByTestId('settings-view').waitFor();
+    // Database: off, and the volume it would use is shown.
+    assert.equal(await page.getByTestId('database-enabled').isChecked(), false);
+    assert.match((await page.getByTestId('database-volume').textContent()) ?? '', new RegExp(`^${stack.stack}-db-data`));
+    await page.locator('#watch-folder').fill(folder);
+    await page.getByTestId('add-folder').click();
+    await page.getByTestId('save-settings').click();
+    await page.getByText('Saved.').waitFor({ timeout: 5000 });
+    assert.deepEqual((await core.settings.get()).watchedFolders, [folder]);
+    await page.getByTestId('database-enabled').scrollIntoViewIfNeeded();
+    await app.screenshot('settings-database');
+    // The plaintext check finds the .env; its fix imports it and scrubs the file.
+    await page.locator('[data-view="security"]').click();
+    await page.getByRole('button', { name: 'Check again' }).click();
+    const check = page.locator('[data-check="plaintext"][data-status="fail"]');
+    await check.waitFor({ timeout: 30_000 });
+    await check.getByRole('button', { name: 'Import from .env' }).click();
+    await page.locator('#import-path').fill(envFile);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('[data-check="plaintext"][data-status="pass"]').waitFor({ timeout: 30_000 });
+    assert.equal(fingerprint((await stack.masterKey()) ?? ''), fingerprint(imported), 'the keychain holds the imported key');
+    const left = fs.readFileSync(envFile, 'utf8');
+    assert.ok(!left.includes(imported) && left.includes('LITELLM_LOG=INFO'), 'the key was scrubbed, the other lines kept');
+    assert.equal(fs.statSync(envFile).mode & 0o777, 0o640, 'the file keeps its mode');
+    assert.ok(!(await page.content()).includes(imported), 'the page never held the key');
+    // The Dashboard shows the database next to the gateway when the status carries one (pushed
+    // through the real bridge as the core would; the database itself has its own suites).
+    await page.locator('[data-view="dashboard"]').click();
+    const real = await core.stack.status();
+    assert.equal(await page.getByTestId('database-status').count(), 0, 'no database line while it is off');
+    app.emit('stack:status', {
+      ...real,
+      database: { state: 'unhealthy', containerId: 'f'.repeat(64), image: 'postgres:16', volume: `${stack.stack}-db-data`, connected: false, detail: 'pg_isready: no response' },
+    });
+    const db = page.getByTestId('database-status');
+    await db.waitFor({ timeout: 5000 });
+    assert.equal(await db.getAttribute('data-state'), 'unhealthy');
+    assert.match((await db.textContent()) ?? '', new RegExp(`volume ${stack.stack}-db-data · gateway NOT connected · pg_isready: no response`));
+    await app.screenshot('dashboard-database');
+    app.emit('stack:status', real);
+    await page.getByTestId('database-status').waitFor({ state: 'detached', timeout: 5000 });
+    // A relative path is refused by the schema before the core sees it.
+    await assert.rejects(
+      page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', 'relative/.env', false)),
+      /INVALID_ARGUMENT/,
+    );
   });
 
   test('dark theme follows the OS', async () => {

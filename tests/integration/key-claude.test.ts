@@ -11,7 +11,7 @@ import { fingerprint } from '../../electron/core/secrets/master-key';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
 import { ROOT, docker, stackContainers, testStack, type TestStack } from './stack-helpers';
-import { gatehouse } from './key-helpers';
+import { gatehouse, tarWith } from './key-helpers';
 
 describe('Claude token and login status', () => {
   let t: TestStack;
@@ -84,7 +84,11 @@ describe('Claude token and login status', () => {
       });
     });
     assert.equal(out.code, 0, 'set-token on a terminal succeeded');
-    assert.ok(!out.text.includes(token), 'the token was not echoed');
+    // On failure say where the token showed (never the token): right after the prompt means
+    // the pty echoed it before raw mode was on.
+    const at = out.text.indexOf(token);
+    const promptEnd = out.text.indexOf('nothing is shown') + 'nothing is shown): '.length;
+    assert.ok(at === -1, `the token (${token.length} chars) was echoed at offset ${at} of ${out.text.length}; the prompt ends at ${promptEnd}`);
     assert.ok(!out.text.includes(token.slice(13, 40)), 'not even in part');
     assert.match(out.text, /Stored the Claude token/);
     assert.equal(fingerprint((await store.get(ACCOUNTS.claudeToken)) ?? ''), fingerprint(token));
@@ -94,7 +98,7 @@ describe('Claude token and login status', () => {
     let r = await gatehouse(['claude', 'status', '--json'], t.env);
     assert.equal(JSON.parse(r.stdout).volumeHasLogin, false, 'the volume exists but holds no login');
     const [c] = await stackContainers(t.stack);
-    await docker.getContainer(c!.Id).putArchive(tarWith('.credentials.json', '{"claudeAiOauth":{}}'), { path: '/home/claude/.claude' });
+    await docker.getContainer(c!.Id).putArchive(tarWith('.credentials.json', '{"claudeAiOauth":{}}', 0o600), { path: '/home/claude/.claude' });
     r = await gatehouse(['claude', 'status'], t.env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Token in keychain: +yes/);
@@ -103,24 +107,3 @@ describe('Claude token and login status', () => {
     assert.equal(helpers.length, 0, 'the helper container was removed');
   });
 });
-
-/** A one-file tar archive (ustar), enough for putArchive. */
-function tarWith(name: string, content: string): Buffer {
-  const body = Buffer.from(content);
-  const header = Buffer.alloc(512);
-  header.write(name, 0);
-  header.write('0000600\0', 100);
-  header.write('0001750\0', 108);
-  header.write('0001750\0', 116);
-  header.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
-  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return Buffer.concat([header, body, pad, Buffer.alloc(1024)]);
-}

@@ -112,3 +112,27 @@ export async function waitFor(fn: () => Promise<boolean>, timeoutMs: number, ste
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/**
+ * A one-file tar archive (ustar) owned by uid/gid 1000 (the image's claude user), enough for
+ * Docker's putArchive into the credentials volume.
+ */
+export function tarWith(name: string, content: string, mode: number): Buffer {
+  const body = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write(mode.toString(8).padStart(7, '0') + '\0', 100);
+  header.write('0001750\0', 108);
+  header.write('0001750\0', 116);
+  header.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136);
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
+  return Buffer.concat([header, body, pad, Buffer.alloc(1024)]);
+}

@@ -12,7 +12,7 @@ import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
 import { LABELS } from '../../electron/core/docker/labels';
 import { docker, readAllFiles, stackContainers, testStack, type TestStack } from './stack-helpers';
-import { authStatus, gatehouse, readStateSection } from './key-helpers';
+import { authStatus, gatehouse, readStateSection, tarWith } from './key-helpers';
 
 const fp = (k: string | null) => (k ? fingerprint(k) : null);
 
@@ -52,7 +52,7 @@ describe('key rotation (real container, real keychain)', () => {
     const oldKey = (await t.masterKey()) as string;
     const [before] = await stackContainers(t.stack);
     // Something in the credentials volume must survive the recreate.
-    await docker.getContainer(before!.Id).putArchive(tarWith('marker.txt', 'kept'), { path: '/home/claude/.claude' });
+    await docker.getContainer(before!.Id).putArchive(tarWith('marker.txt', 'kept', 0o644), { path: '/home/claude/.claude' });
     const r = await gatehouse(['key', 'rotate', '--json'], t.env);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { fingerprint: string; previousFingerprint: string; gatewayRecreated: boolean; rotatedAt: string };
@@ -145,24 +145,3 @@ describe('key rotation (real container, real keychain)', () => {
     await assertConsistent(t, [oldKey]);
   });
 });
-
-/** A one-file tar archive (ustar), enough for putArchive. */
-function tarWith(name: string, content: string): Buffer {
-  const body = Buffer.from(content);
-  const header = Buffer.alloc(512);
-  header.write(name, 0);
-  header.write('0000644\0', 100);
-  header.write('0001750\0', 108); // uid 1000: the image's claude user
-  header.write('0001750\0', 116);
-  header.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
-  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return Buffer.concat([header, body, pad, Buffer.alloc(1024)]);
-}

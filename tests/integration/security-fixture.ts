@@ -3,29 +3,18 @@
 // Everything is named after one random run id and removed by label afterwards.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { Gatehouse } from '../../electron/core/gatehouse';
+import { PLAIN as STANDIN, docker, freePort, removeStackObjects } from './stack-helpers';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
 import type { SecurityCheck, SecurityReport } from '../../shared/api';
 
-export const STANDIN = 'gatehouse-test/litellm-standin:plain';
-export const docker = new Docker();
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One set of test plumbing: the Docker client, free ports and cleanup by label come from stack-helpers.
+export { STANDIN, docker, freePort };
 
 /** One test file's world: its own keychain service, home folder and stack-name prefix. */
 export class SecurityWorld {
@@ -95,11 +84,7 @@ export class SecurityWorld {
 
   /** Removes one stack's containers and volumes (found by label). */
   async cleanupStack(stack: string): Promise<void> {
-    const filters = { label: [`io.gatehouse.stack=${stack}`] };
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    const { Volumes } = await docker.listVolumes({ filters });
-    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    await removeStackObjects(stack);
   }
 
   async cleanup(): Promise<void> {

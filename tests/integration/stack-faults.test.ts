@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { StackStatus } from '../../shared/api';
 import { fingerprint } from '../../electron/core/secrets/master-key';
-import { ROOT, freePort, rand, runCli, stackContainers, stackNetworks, stackVolumes, testStack, SEED, PLAIN, type CliResult, type TestStack } from './stack-helpers';
+import { ROOT, freePort, rand, runCli, runCommand, stackContainers, stackNetworks, stackVolumes, testStack, SEED, PLAIN, type CliResult, type TestStack } from './stack-helpers';
 
 const stacks: TestStack[] = [];
 async function newStack(area: string, image = PLAIN, env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
@@ -201,24 +200,5 @@ describe('start faults', () => {
 function inSession(dataHome: string, password: string, cmd: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const quoted = cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const script = `printf %s '${password}' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec ${quoted}`;
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('dbus-run-session', ['--', 'bash', '-c', script], {
-      cwd: ROOT,
-      env: { ...env, XDG_DATA_HOME: dataHome, DISPLAY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`keyring session did not finish in 60 s: ${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  return runCommand(['dbus-run-session', '--', 'bash', '-c', script], { ...env, XDG_DATA_HOME: dataHome, DISPLAY: '' }, 60_000, 'keyring session');
 }

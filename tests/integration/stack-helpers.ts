@@ -86,7 +86,8 @@ export async function testStack(area: string, image = PLAIN, extraEnv: NodeJS.Pr
 export async function removeStackObjects(stack: string): Promise<void> {
   const filters = { label: [`${LABELS.stack}=${stack}`] };
   for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    // v: anonymous volumes of the test's own containers go with them.
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
   for (const n of await docker.listNetworks({ filters })) {
     await docker.getNetwork(n.Id).remove().catch(() => undefined);
@@ -118,6 +119,11 @@ export interface CliResult {
 /** Runs `gatehouse …` as a user would from a checkout (node + tsx), bounded in time. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; wrap?: string[] } = {}): Promise<CliResult> {
   const cmd = [...(options.wrap ?? []), process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), ...args];
+  return runCommand(cmd, env, options.timeoutMs ?? 60_000, `gatehouse ${args.join(' ')}`);
+}
+
+/** Runs a command in the checkout, collecting its output; killed (and an error) past `timeoutMs`. */
+export function runCommand(cmd: string[], env: NodeJS.ProcessEnv, timeoutMs: number, what: string): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,8 +133,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { timeou
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`gatehouse ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 60_000);
+      reject(new Error(`${what} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

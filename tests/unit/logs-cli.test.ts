@@ -3,22 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../electron/cli';
+import { runCliInProcess } from '../support/cli-in-process';
 
 /** Runs the CLI in-process with its own streams; the arguments are checked before Docker or the keychain. */
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-logs-cli-'));
   const env = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_STACK: 't-logs-cli', GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-test-logs-cli-${process.pid}`, DOCKER_HOST: 'unix:///nonexistent.sock' };
   try {
-    const code = await main(argv, { stdout, stderr, stdin: new PassThrough() }, env);
-    return { code, stdout: out, stderr: err };
+    return await runCliInProcess(argv, env);
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }

@@ -1,20 +1,16 @@
 import type Docker from 'dockerode';
 import { Redactor } from '../logs/redactor';
+import { FrameDemuxer } from './log-stream';
 
 /**
- * Splits Docker's multiplexed log stream (non-TTY containers): frames of an 8-byte header
- * (stream type, 3 zero bytes, big-endian length) and the payload.
+ * A whole (non-follow) log of a non-TTY container, split into its stdout/stderr frames in order,
+ * by the same demuxer the log engine uses.
  */
 export function demuxDockerLog(buf: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
   const out: { stream: 'stdout' | 'stderr'; text: string }[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const type = buf[i];
-    const len = buf.readUInt32BE(i + 4);
-    const payload = buf.subarray(i + 8, Math.min(buf.length, i + 8 + len));
-    out.push({ stream: type === 2 ? 'stderr' : 'stdout', text: payload.toString('utf8') });
-    i += 8 + len;
-  }
+  const demuxer = new FrameDemuxer((stream, payload) => out.push({ stream, text: payload.toString('utf8') }));
+  demuxer.push(buf);
+  demuxer.end();
   return out;
 }
 

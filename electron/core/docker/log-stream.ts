@@ -43,6 +43,16 @@ export class FrameDemuxer {
     if (off < len) this.pending = Buffer.from(buf.subarray(off));
   }
 
+  /**
+   * End of input. A whole log read at once (no follow) may be cut inside its last frame; what
+   * there is of it is given rather than dropped. A torn header alone carries nothing.
+   */
+  end(): void {
+    const buf = this.pending;
+    this.pending = null;
+    if (buf && buf.length >= 8) this.onFrame(STREAM_NAMES[buf[0] as number] ?? 'stdout', buf.subarray(8));
+  }
+
   /** Bytes of an incomplete frame still waiting for the rest. */
   get buffered(): number {
     return this.pending?.length ?? 0;

@@ -45,6 +45,22 @@ export interface VerifyOptions {
   timeoutMs?: number;
 }
 
+export interface StartVerifyOptions extends VerifyOptions {
+  /**
+   * Settles when the container this one replaces on the same port has been torn down (its stop
+   * call returned). A start that meets "port is already allocated" before then waits for it and
+   * tries once more, so a replacement can be started as soon as the old process has exited.
+   */
+  portReleasedBy?: Promise<unknown>;
+}
+
+/** What Docker says when the host port is taken (by another program, or a container still tearing down). */
+const PORT_CONFLICT = /address already in use|port is already allocated|bind: /i;
+
+function dockerMessage(err: unknown): string {
+  return (err as { json?: { message?: string }; message?: string })?.json?.message ?? (err as Error)?.message ?? '';
+}
+
 interface Operation {
   label: string;
   controller: AbortController;
@@ -234,15 +250,21 @@ export class StackController {
   /** Creates the network and the credentials volume when missing; returns what it created. */
   async ensureBase(plan: StackPlan, signal?: AbortSignal): Promise<{ network: boolean; volume: boolean }> {
     const docker = this.docker();
+    // Create first, look only on a conflict: the create is the longest call on the start path
+    // (70–140 ms), so it goes out without a list before it; CheckDuplicate makes an existing name
+    // a 409, and then the one by that name is reused if it is this stack's, refused otherwise.
+    // This also makes concurrent calls (the database's ensureNetwork) safe.
     const network = async (): Promise<boolean> => {
-      const nets = await this.call('list networks', signal, () => docker.listNetworks({ filters: { name: [plan.networkName] }, abortSignal: signal } as object));
-      const net = nets.find((n) => n.Name === plan.networkName);
-      if (net && !belongsTo(net.Labels, plan.stackName)) throw this.foreign('network', plan.networkName);
-      if (net) return false;
-      await this.call(`create network ${plan.networkName}`, signal, () =>
-        docker.createNetwork({ Name: plan.networkName, Driver: 'bridge', CheckDuplicate: true, Labels: stackLabels(plan.stackName, 'network'), abortSignal: signal } as Docker.NetworkCreateOptions),
-      );
-      return true;
+      try {
+        await docker.createNetwork({ Name: plan.networkName, Driver: 'bridge', CheckDuplicate: true, Labels: stackLabels(plan.stackName, 'network'), abortSignal: signal } as Docker.NetworkCreateOptions);
+        return true;
+      } catch (err) {
+        if (statusCodeOf(err) !== 409) throw dockerFailure(err, `create network ${plan.networkName}`, this.env, signal);
+      }
+      const existing = docker.getNetwork(plan.networkName) as unknown as { inspect(o: object): Promise<{ Labels?: Record<string, string> | null }> };
+      const net = await this.call(`inspect network ${plan.networkName}`, signal, () => existing.inspect({ abortSignal: signal }));
+      if (!belongsTo(net.Labels, plan.stackName)) throw this.foreign('network', plan.networkName);
+      return false;
     };
     const volume = async (): Promise<boolean> => {
       const vols = await this.call('list volumes', signal, () => docker.listVolumes({ filters: { name: [plan.volumeName] }, abortSignal: signal } as object));
@@ -296,13 +318,27 @@ export class StackController {
    * An open gateway is stopped at once (fail closed) and GATEWAY_UNSAFE is thrown; a taken port
    * is PORT_IN_USE. Does not remove anything on failure: the caller decides.
    */
-  async startAndVerify(plan: StackPlan, containerId: string, options: VerifyOptions): Promise<void> {
+  async startAndVerify(plan: StackPlan, containerId: string, options: StartVerifyOptions): Promise<void> {
     const container = this.docker().getContainer(containerId);
     const signal = options.signal;
+    const start = async () => {
+      try {
+        await container.start({ abortSignal: signal } as object);
+      } catch (err) {
+        if (statusCodeOf(err) !== 304) throw err;
+      }
+    };
     try {
-      await container.start({ abortSignal: signal } as object);
+      await start();
     } catch (err) {
-      if (statusCodeOf(err) !== 304) throw this.startError(plan, err, signal);
+      if (!options.portReleasedBy || !PORT_CONFLICT.test(dockerMessage(err))) throw this.startError(plan, err, signal);
+      // The container being replaced still held the port: once its teardown is done, once more.
+      await options.portReleasedBy;
+      try {
+        await start();
+      } catch (again) {
+        throw this.startError(plan, again, signal);
+      }
     }
     await this.verify(plan, containerId, options);
   }
@@ -327,8 +363,7 @@ export class StackController {
   }
 
   private startError(plan: StackPlan, err: unknown, signal?: AbortSignal): GatehouseError {
-    const msg = (err as { json?: { message?: string }; message?: string })?.json?.message ?? (err as Error)?.message ?? '';
-    if (/address already in use|port is already allocated|bind: /i.test(msg)) {
+    if (PORT_CONFLICT.test(dockerMessage(err))) {
       return new GatehouseError(
         'PORT_IN_USE',
         `Port ${plan.port} on ${plan.bindAddress} is already taken by another program, so the gateway cannot listen there.`,
@@ -348,6 +383,35 @@ export class StackController {
       if (code === 304 || code === 404) return;
       throw dockerFailure(err, 'stop the gateway container', this.env, signal);
     }
+  }
+
+  /**
+   * Stops a container that another will replace on the same port, gracefully as stopContainer
+   * does. `exited` settles as soon as its process has exited (Docker's "die" event), which comes
+   * ~100–250 ms before Docker has torn it down (network endpoint, published port) and the stop
+   * call returns; `stopped` when the stop call returns (it rejects if the stop fails). Starting
+   * the replacement from `exited`, with `portReleasedBy: stopped`, overlaps that teardown with
+   * the replacement's start: the outage of a rotation is shorter, the stop itself is unchanged.
+   */
+  async stopForReplacement(containerId: string, timeoutS = STOP_TIMEOUT_S): Promise<{ exited: Promise<void>; stopped: Promise<void> }> {
+    const docker = this.docker();
+    const abort = new AbortController();
+    let events: NodeJS.ReadableStream | null = null;
+    try {
+      events = (await docker.getEvents({
+        filters: { type: ['container'], container: [containerId], event: ['die'] },
+        abortSignal: abort.signal,
+      } as Docker.GetEventsOptions)) as NodeJS.ReadableStream;
+      events.on('error', () => undefined); // the abort below ends it with an error: expected
+    } catch {
+      events = null; // no event stream: wait for the stop call itself, as before
+    }
+    const stopped = this.stopContainer(containerId, timeoutS);
+    const stream = events;
+    const died = stream ? new Promise<void>((resolve) => stream.once('data', () => resolve())) : stopped;
+    const exited = Promise.race([died, stopped]).finally(() => abort.abort());
+    stopped.catch(() => undefined); // the caller awaits it; a rejection is theirs to see
+    return { exited, stopped };
   }
 
   async renameContainer(containerId: string, name: string, signal?: AbortSignal): Promise<void> {
@@ -399,13 +463,10 @@ export class StackController {
 
   private async startSteps(plan: StackPlan, signal: AbortSignal): Promise<StartOutcome> {
     const docker = this.docker();
-    await pingDocker(docker, this.env, signal);
-    // The database first (its password and DATABASE_URL go into the gateway's environment).
-    await this.opts.database?.up(signal, (detail) => void this.setTransient(plan, 'starting', detail));
-    await this.setTransient(plan, 'starting', 'Looking for the stack.');
-    // The keychain comes after Docker answered, so that "Docker is down" never creates a key for
-    // nothing. From here the independent look-ups run side by side (the start budget is 10 % over
-    // a bare `docker run`), the network and volume too: they are needed whichever way this goes.
+    // The network and the volume are needed whichever way this start goes, and the network's
+    // create is the longest call before the container's: it goes out at once, side by side with
+    // the ping (the start budget is 10 % over a bare `docker run`). If Docker is down both fail
+    // and the ping's error is the one reported.
     const base = this.ensureBase(plan, signal);
     base.catch(() => undefined);
     let secretEnv: Record<string, string>;
@@ -414,6 +475,12 @@ export class StackController {
     let image: Docker.ImageInspectInfo | null;
     let created: { network: boolean; volume: boolean };
     try {
+      await pingDocker(docker, this.env, signal);
+      // The database first (its password and DATABASE_URL go into the gateway's environment).
+      await this.opts.database?.up(signal, (detail) => void this.setTransient(plan, 'starting', detail));
+      await this.setTransient(plan, 'starting', 'Looking for the stack.');
+      // The keychain comes after Docker answered, so that "Docker is down" never creates a key for
+      // nothing. From here the independent look-ups run side by side.
       [secretEnv, marks, found, image] = await Promise.all([
         this.opts.secretEnv(),
         this.readMarks(plan.stackName),

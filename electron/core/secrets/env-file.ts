@@ -1,6 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import crypto from 'node:crypto';
 
 /**
  * Reading and scrubbing docker-compose `.env` files, as Compose reads them: `NAME=value`, an
@@ -108,44 +105,4 @@ export function scrubEnvText(parsed: ParsedEnvFile, names: readonly string[], no
     out.push(parsed.lines[i] as string);
   }
   return out.join(parsed.eol) + (parsed.finalEol ? parsed.eol : '');
-}
-
-/**
- * Rewrites a file atomically (temp file in the same folder, fsync, rename, fsync the folder),
- * keeping its permission bits and, where allowed, its owner, so a scrubbed .env stays as private
- * as it was and Compose can still read it.
- */
-export async function rewriteFileKeepingMode(file: string, data: string): Promise<void> {
-  const st = await fs.stat(file);
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', st.mode & 0o7777);
-  try {
-    await handle.writeFile(data, 'utf8');
-    // The umask may have narrowed the creation mode; set it exactly.
-    await handle.chmod(st.mode & 0o7777);
-    if (process.platform !== 'win32') {
-      await handle.chown(st.uid, st.gid).catch(() => undefined); // only root may give files away
-    }
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  if (process.platform !== 'win32') {
-    const d = await fs.open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  }
 }

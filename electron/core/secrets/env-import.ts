@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import type { ImportedVariable, KeyImportResult } from '../../../shared/api';
 import path from 'node:path';
 import { GatehouseError, isGatehouseError } from '../errors';
 import type { KeyManager } from './key-manager';
@@ -6,7 +7,8 @@ import { ACCOUNTS, type SecretStore } from './secret-store';
 import { fingerprint } from './master-key';
 import { judgeKeyStrength } from './key-strength';
 import { validateClaudeToken } from './claude-token';
-import { envValue, parseEnvFile, rewriteFileKeepingMode, scrubEnvText } from './env-file';
+import { envValue, parseEnvFile, scrubEnvText } from './env-file';
+import { rewriteFileKeepingMode } from '../atomic-file';
 
 /** The .env variables Gatehouse moves into the keychain, and where each goes. */
 export const IMPORTED_VARIABLES = {
@@ -14,23 +16,12 @@ export const IMPORTED_VARIABLES = {
   LITELLM_SALT_KEY: ACCOUNTS.saltKey,
   CLAUDE_CODE_OAUTH_TOKEN: ACCOUNTS.claudeToken,
   POSTGRES_PASSWORD: ACCOUNTS.databasePassword,
-} as const;
+} as const satisfies Record<ImportedVariable, string>;
 
-type ImportedName = keyof typeof IMPORTED_VARIABLES;
+type ImportedName = ImportedVariable;
 
-export interface ImportResult {
-  file: string;
-  /** Variables moved into the keychain. */
-  imported: ImportedName[];
-  masterKeyFingerprint: string;
-  previousFingerprint: string | null;
-  /** The salt key was set to the imported master key (DATABASE_URL without LITELLM_SALT_KEY). */
-  saltFromMasterKey: boolean;
-  weak: boolean;
-  warnings: string[];
-  /** Whether the plaintext values were removed from the file. */
-  scrubbed: boolean;
-}
+/** The contract's type (shared/api.ts), so the CLI's --json and the app's IPC answer alike. */
+export type ImportResult = KeyImportResult;
 
 function importFailed(message: string, fix: string, cause?: unknown): GatehouseError {
   return new GatehouseError('IMPORT_FAILED', message, fix, cause ? { cause } : undefined);

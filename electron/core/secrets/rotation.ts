@@ -174,10 +174,16 @@ export class KeyRotation {
     // Created before the old one stops, so the gateway is down only for stop + start + boot.
     const id = await stack.createGateway(plan, secretEnv);
     this.abortPoint(5);
-    await stack.stopContainer(old.Id, STOP_TIMEOUT_S);
+    // Graceful stop (SIGTERM, in-flight requests finish, SIGKILL after STOP_TIMEOUT_S). The new
+    // container is started as soon as the old process has exited, while Docker still tears the
+    // old one down (~100–250 ms); a start that finds the port still held retries once the stop
+    // call has returned. The outage is then exit + start + boot, not exit + teardown + start + boot.
+    const { exited, stopped } = await stack.stopForReplacement(old.Id, STOP_TIMEOUT_S);
+    await exited;
     this.abortPoint(6);
     this.progress('verify', 'Waiting for the gateway and checking the keys: new key 200, old key 401, no key 401');
-    await stack.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey] });
+    await stack.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey], portReleasedBy: stopped });
+    await stopped;
     this.abortPoint(7);
     await this.verifyKeys(stack.probeUrl(plan), newKey, oldKey);
   }

@@ -144,7 +144,7 @@ export const exposureCheck: Check = (f) => {
   const scope = e.bindings.some((b) => isAllInterfaces(b.hostIp)) ? 'on all interfaces' : `on ${listShort(addrs)}`;
   const reach = urls.length ? `other machines can reach it at ${urls.join(', ')}` : 'other machines on any network this machine joins can reach it';
   return result('exposure', t, 'warn', `${where} ${scope}: ${reach}.`,
-    'Publish on 127.0.0.1 only, unless other machines must use the gateway (then keep the key strong and the network trusted).', 'settings:bind-loopback');
+    'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then keep the key strong and the network trusted).', 'settings:bind-loopback');
 };
 
 export const plaintextCheck: Check = (f) => {
@@ -158,7 +158,7 @@ export const plaintextCheck: Check = (f) => {
   }
   if (d.unreadable.length) {
     return result('plaintext', t, 'warn', `No plaintext key in ${d.scannedFiles} files, but ${listShort(d.unreadable)} could not be read.`,
-      'Make those folders readable by your user, or remove them from the watched folders.');
+      'Make those folders readable by your user, or stop watching them (Settings, or `gatehouse settings watch-folder remove PATH`).');
   }
   return result('plaintext', t, 'pass', `No plaintext key in ${d.scannedFiles} files under ${listShort(d.roots)}.`);
 };
@@ -238,7 +238,7 @@ export const imageCheck: Check = (f) => {
   const runs = running ? ` The container runs ${running}.` : '';
   if (f.image.pinnedByDigest) return result('image-pin', t, 'pass', `The image is pinned by digest (${f.image.configured}).${runs}`);
   return result('image-pin', t, 'warn', `The image is referenced by tag only (${f.image.configured}); whoever controls the tag decides what runs next.${runs}`,
-    'Pin the image in the settings as name@sha256:<digest> (the digest shown here, once you trust it).');
+    'Pin the image as name@sha256:<digest> (the digest shown here, once you trust it) in Settings, or with `gatehouse settings set image NAME@sha256:DIGEST`.');
 };
 
 export const claudeLoginCheck: Check = (f) => {

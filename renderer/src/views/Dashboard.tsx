@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { ErrorPayload, PullProgress, StackState, StackStatus } from '../../../shared/api';
+import type { DatabaseState, DatabaseStatus, ErrorPayload, PullProgress, StackState, StackStatus } from '../../../shared/api';
 import { call, errorOf, useEvent } from '../bridge';
-import { Card } from '../components';
+import { Badge, Card } from '../components';
 import { formatBytes, formatDuration, isLoopback } from '../format';
 
 interface Props {
@@ -102,6 +102,7 @@ export function Dashboard({ status, onStatus, onError }: Props) {
             {HEADLINE[state]}
           </h2>
           <p className="hero-detail">{status?.detail ?? (state === 'healthy' ? 'Requests without the master key are refused.' : ' ')}</p>
+          {status?.database && <DatabaseLine db={status.database} />}
           {state === 'pulling' && (
             <div className="progress-block">
               <div
@@ -164,5 +165,30 @@ export function Dashboard({ status, onStatus, onError }: Props) {
         </dl>
       </Card>
     </div>
+  );
+}
+
+const DB_TONE: Record<DatabaseState, 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = {
+  absent: 'muted',
+  stopped: 'muted',
+  starting: 'info',
+  stopping: 'info',
+  healthy: 'ok',
+  unhealthy: 'warn',
+  crashed: 'bad',
+};
+
+/** The PostgreSQL service next to the gateway's state (shown only when the database is on). */
+function DatabaseLine({ db }: { db: DatabaseStatus }) {
+  const conn = db.connected === null ? null : db.connected ? 'gateway connected' : 'gateway NOT connected';
+  return (
+    <p className="hero-db" data-testid="database-status" data-state={db.state}>
+      <span className="eyebrow">PostgreSQL</span> <Badge tone={DB_TONE[db.state]}>{db.state}</Badge>{' '}
+      <span className="muted small">
+        volume <code>{db.volume}</code>
+        {conn && ` · ${conn}`}
+        {db.detail && ` · ${db.detail}`}
+      </span>
+    </p>
   );
 }

@@ -4,6 +4,7 @@ import { call, errorOf, useEvent } from '../bridge';
 import { Badge } from '../components';
 import { formatTime } from '../format';
 import type { ViewId } from '../App';
+import { ImportEnvForm } from './ImportEnvForm';
 
 interface Props {
   onError: (e: ErrorPayload | null) => void;
@@ -19,7 +20,7 @@ const FIX_LABEL: Record<FixAction, string> = {
   'key:rotate': 'Rotate key',
   'stack:restart': 'Restart with the keychain key',
   'settings:bind-loopback': 'Bind to 127.0.0.1 only',
-  'key:import': 'How to import',
+  'key:import': 'Import from .env',
   'claude:set-token': 'Set Claude token',
 };
 
@@ -27,6 +28,7 @@ export function SecurityView({ onError, onNavigate, onStatus }: Props) {
   const [report, setReport] = useState<SecurityReport | null>(null);
   const [running, setRunning] = useState(false);
   const [fixing, setFixing] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
 
   useEvent('security:report', setReport);
 
@@ -53,7 +55,7 @@ export function SecurityView({ onError, onNavigate, onStatus }: Props) {
     if (action === 'claude:set-token') return onNavigate('settings');
     if (action === 'key:rotate') return onNavigate('key');
     if (action === 'key:import') {
-      onError({ code: 'NOT_FOUND', message: 'Importing a key from a .env file is done from the command line.', fix: 'Run: gatehouse key import --env-file PATH --scrub' });
+      setImporting((open) => !open);
       return;
     }
     setFixing(check.id);
@@ -106,6 +108,7 @@ export function SecurityView({ onError, onNavigate, onStatus }: Props) {
               <h3>{c.title}</h3>
               <p>{c.finding}</p>
               {c.fix && <p className="fix">{c.fix}</p>}
+              {c.action === 'key:import' && c.status !== 'pass' && importing && <ImportEnvForm onError={onError} onDone={() => void run()} />}
             </div>
             {c.action && c.status !== 'pass' && (
               <button className="btn btn-small" onClick={() => fix(c)} disabled={fixing !== null} aria-busy={fixing === c.id}>

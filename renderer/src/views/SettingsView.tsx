@@ -25,6 +25,7 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
   const [token, setToken] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [folder, setFolder] = useState('');
 
   useEffect(() => {
     call('settings:get').then(
@@ -49,6 +50,7 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
       if (draft![k] !== saved![k]) (p as Record<string, unknown>)[k] = draft![k];
     }
     if (draft!.database.enabled !== saved!.database.enabled) p.database = { enabled: draft!.database.enabled };
+    if (draft!.watchedFolders.join('\n') !== saved!.watchedFolders.join('\n')) p.watchedFolders = draft!.watchedFolders;
     return p;
   }
 
@@ -134,13 +136,72 @@ export function SettingsView({ onError }: { onError: (e: ErrorPayload | null) =>
             </div>
           )}
           <label className="check-field">
-            <input type="checkbox" checked={draft.database.enabled} onChange={(e) => setDraft({ ...draft, database: { ...draft.database, enabled: e.target.checked } })} />
-            Run a PostgreSQL database next to the gateway (virtual keys, spend tracking)
-          </label>
-          <label className="check-field">
             <input type="checkbox" checked={draft.stopGatewayOnQuit} onChange={(e) => set('stopGatewayOnQuit', e.target.checked)} />
             Stop the gateway when Gatehouse quits
           </label>
+        </Card>
+        <Card title="Database" id="database-settings">
+          <label className="check-field">
+            <input
+              type="checkbox"
+              checked={draft.database.enabled}
+              onChange={(e) => setDraft({ ...draft, database: { ...draft.database, enabled: e.target.checked } })}
+              data-testid="database-enabled"
+            />
+            Run a PostgreSQL database next to the gateway (virtual keys, spend tracking)
+          </label>
+          <dl className="facts">
+            <dt>Image</dt>
+            <dd className="mono">{draft.database.image}</dd>
+            <dt>Data volume</dt>
+            <dd className="mono" data-testid="database-volume">
+              {draft.database.volume ?? `${draft.stackName}-db-data`}
+              {draft.database.volume === null && <span className="muted small"> (created at the first start)</span>}
+            </dd>
+          </dl>
+          <p className="muted small">
+            The volume is kept when the database is turned off. To adopt the volume of an existing docker-compose stack, run{' '}
+            <code>gatehouse db adopt VOLUME</code> (it checks the volume and the keychain password first). The change applies at the next start.
+          </p>
+        </Card>
+        <Card title="Watched folders" id="watched-folders">
+          <p className="muted small">The security check scans the .env files in these folders for plaintext keys.</p>
+          <ul className="folder-list" data-testid="watched-folders">
+            {draft.watchedFolders.map((dir) => (
+              <li key={dir} className="row">
+                <code>{dir}</code>
+                <button
+                  className="btn btn-small"
+                  type="button"
+                  aria-label={`Stop watching ${dir}`}
+                  onClick={() => set('watchedFolders', draft.watchedFolders.filter((d) => d !== dir))}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+            {draft.watchedFolders.length === 0 && <li className="muted">None.</li>}
+          </ul>
+          <div className="row">
+            <label htmlFor="watch-folder" className="sr-only">
+              Folder to watch
+            </label>
+            <input id="watch-folder" value={folder} onChange={(e) => setFolder(e.target.value)} placeholder="/home/you/projects" spellCheck={false} />
+            <button
+              className="btn"
+              type="button"
+              disabled={!folder.trim()}
+              data-testid="add-folder"
+              onClick={() => {
+                const dir = folder.trim();
+                // The schema wants absolute paths; the core says so (with the field named) on save.
+                if (!draft.watchedFolders.includes(dir)) set('watchedFolders', [...draft.watchedFolders, dir]);
+                setFolder('');
+              }}
+            >
+              Add folder
+            </button>
+          </div>
         </Card>
         <Card title="Key" id="key-settings">
           <div className="field-row">

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Bundles the `gatehouse` CLI (electron/cli.ts and the core it uses, zod included) into one
+// CommonJS file, dist/cli.cjs, which bin/gatehouse.js loads through a V8 code cache. One file
+// instead of ~150 modules is what keeps `gatehouse start` within its budget (issue 2): Node
+// resolves, reads and compiles one file, and the cache skips most of the compiling.
+// dockerode and docker-modem are bundled (their load is on the path of every command); kept
+// external: keytar (a native addon) and dockerode's native/optional parts (ssh2 with its native
+// cpu-features, gRPC and protobufjs for BuildKit, tar-fs for build contexts), which
+// electron/core/docker/dockerode-loader.ts defers until first use; they resolve from node_modules.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI_BUNDLE = path.join(root, 'dist', 'cli.cjs');
+
+export async function buildCli(outfile = CLI_BUNDLE) {
+  await build({
+    entryPoints: [path.join(root, 'electron', 'cli.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['keytar', 'electron', 'ssh2', 'cpu-features', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'tar-fs'],
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildCli();
+  console.log('CLI bundled: dist/cli.cjs');
+}

@@ -1,0 +1,158 @@
+/**
+ * The shipped CLI: `bin/gatehouse.js` over the bundle that `npm run build` makes (dist/cli.cjs,
+ * scripts/build-cli.mjs), with its V8 code cache. The other CLI tests run the TypeScript sources
+ * through tsx; this one runs what an installed user runs, against a real Docker engine and the
+ * real Secret Service.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StackStatus } from '../../shared/api';
+import { fingerprint } from '../../electron/core/secrets/master-key';
+import { StateStore } from '../../electron/core/state-store';
+import { ROOT, stackContainers, stackNetworks, testStack, type CliResult, type TestStack } from './stack-helpers';
+
+const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
+const BUNDLE = path.join(ROOT, 'dist', 'cli.cjs');
+
+function run(cmd: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+const gatehouse = (args: string[], env: NodeJS.ProcessEnv) => run([process.execPath, BIN, ...args], env);
+
+describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, V8 code cache)', () => {
+  let t: TestStack;
+  let cacheHome: string;
+  let env: NodeJS.ProcessEnv;
+  const outputs: string[] = [];
+
+  before(async () => {
+    const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(built.status, 0, built.stderr);
+    t = await testStack('clibundle');
+    cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-clibundle-cache-'));
+    env = { ...t.env, XDG_CACHE_HOME: cacheHome };
+  });
+  after(async () => {
+    await t.cleanup();
+    fs.rmSync(cacheHome, { recursive: true, force: true });
+  });
+
+  const cacheFiles = () => {
+    const dir = path.join(cacheHome, 'gatehouse');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+  };
+
+  test('the bundle holds the core and zod, and leaves keytar and dockerode’s native/optional parts to node_modules', () => {
+    const src = fs.readFileSync(BUNDLE, 'utf8');
+    for (const external of ['keytar', 'ssh2', '@grpc/grpc-js', 'tar-fs']) assert.ok(src.includes(`require("${external}")`), `${external} stays external`);
+    assert.ok(!src.includes('require("zod")') && !src.includes('require("dockerode")'), 'zod and dockerode are bundled');
+  });
+
+  test('help runs from the bundle; the first run writes the code cache (user-only), the next reuses it', async () => {
+    const first = await gatehouse(['help'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Usage: gatehouse <command>/);
+    const files = cacheFiles();
+    assert.equal(files.length, 1, 'one cache file for this build');
+    const file = files[0] as string;
+    assert.match(path.basename(file), /^cli-[0-9a-f]{16}\.v8cache$/);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    const before = fs.statSync(file).mtimeMs;
+    const second = await gatehouse(['help'], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+    assert.equal(fs.statSync(file).mtimeMs, before, 'an accepted cache is not rewritten');
+  });
+
+  test('a corrupt cache only costs speed: V8 rejects it, the command works, the cache is rewritten', async () => {
+    const file = cacheFiles()[0] as string;
+    fs.writeFileSync(file, Buffer.alloc(4096, 7));
+    const stale = path.join(path.dirname(file), 'cli-0000000000000000.v8cache');
+    fs.writeFileSync(stale, 'from an earlier build');
+    const r = await gatehouse(['help'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Usage: gatehouse/);
+    assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 7), 'rewritten with real cached data');
+    assert.equal(fs.existsSync(stale), false, 'the cache of an earlier build is removed');
+  });
+
+  test('GATEHOUSE_COMPILE_CACHE=0 runs without a cache and writes none', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-clibundle-nocache-'));
+    try {
+      const r = await gatehouse(['help'], { ...env, XDG_CACHE_HOME: other, GATEHOUSE_COMPILE_CACHE: '0' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(fs.readdirSync(other), []);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test('Docker unreachable: the bundled dockerode names the socket tried, exit non-zero', async () => {
+    const r = await gatehouse(['start'], { ...env, DOCKER_HOST: 'unix:///nonexistent-gatehouse.sock' });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /DOCKER_UNREACHABLE/);
+    assert.match(r.stderr, /unix:\/\/\/nonexistent-gatehouse\.sock/);
+    assert.equal(await t.masterKey(), null, 'no key created while Docker is down');
+  });
+
+  test('start → status --json → stop, end to end through the bundle', async () => {
+    const started = await gatehouse(['start'], env);
+    outputs.push(started.stdout, started.stderr);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, new RegExp(`Gateway healthy at http://127\\.0\\.0\\.1:${t.port}`));
+    assert.deepEqual(await stackNetworks(t.stack), [`${t.stack}-net`]);
+
+    const status = await gatehouse(['status', '--json'], env);
+    outputs.push(status.stdout, status.stderr);
+    assert.equal(status.code, 0, status.stderr);
+    const st = JSON.parse(status.stdout) as StackStatus;
+    assert.equal(st.state, 'healthy');
+    const key = await t.masterKey();
+    assert.ok(key);
+    assert.equal(st.keyFingerprint, fingerprint(key));
+
+    const again = await gatehouse(['start'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await stackContainers(t.stack)).length, 1, 'a second start changes nothing');
+
+    const stopped = await gatehouse(['stop'], env);
+    outputs.push(stopped.stdout, stopped.stderr);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal((await stackContainers(t.stack))[0]?.State, 'exited');
+    for (const out of outputs) assert.ok(!out.includes(key), 'the key is never printed');
+  });
+
+  test('the clipboard helper runs from the bundle without the CLI acting too', async () => {
+    // A later copy owns the countdown: the helper must leave the clipboard alone and exit 0.
+    const state = new StateStore({ home: t.home });
+    await state.update('clipboard', () => ({ copyId: 'a-later-copy', clearsAt: new Date(Date.now() + 60_000).toISOString() }));
+    const order = { hash: 'f'.repeat(64), copyId: 'this-copy', clearsAt: new Date(Date.now() - 1000).toISOString(), home: t.home };
+    const r = await run([process.execPath, BUNDLE, '--clipboard-clear-helper'], env, JSON.stringify(order) + '\n', 20_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'the CLI did not also run (no "Unknown command")');
+    assert.equal(r.stdout, '');
+  });
+});

@@ -87,10 +87,13 @@ function invalid(error: z.ZodError, source: string): GatehouseError {
   // message nested: show the one that says what a name may hold.
   const nested = issue && issue.code === 'invalid_key' ? issue.issues[0] : undefined;
   const msg = nested ? nested.message : issue ? issue.message : 'is invalid';
+  const secretName = issue?.path[0] === 'extraEnv' && RESERVED_ENV.has(String(issue.path[1]));
   return new GatehouseError(
     'SETTINGS_INVALID',
     `Invalid setting "${field}" in ${source}: ${msg}.`,
-    `Correct "${field}" and try again.`,
+    secretName
+      ? `Leave "${field}" out of the settings: Gatehouse injects it from the keychain at start (\`gatehouse key import --env-file FILE --scrub\` moves a .env's secrets there).`
+      : `Correct "${field}" and try again.`,
   );
 }
 

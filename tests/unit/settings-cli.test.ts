@@ -79,7 +79,7 @@ test('the schema refuses bad values with the field named, and secrets cannot be 
     [['settings', 'set', 'port', 'high'], /Setting "port" takes a number; "high" is not one/, 2],
     [['settings', 'set', 'database.enabled', 'maybe'], /Setting "database.enabled" takes true or false/, 2],
     [['settings', 'set', 'bindAddress', 'localhost'], /Invalid setting "bindAddress" in the update: must be an IP address/, 1],
-    [['settings', 'set', 'extraEnv.LITELLM_MASTER_KEY', 'sk-not-a-real-key-0000'], /Invalid setting "extraEnv.LITELLM_MASTER_KEY"[\s\S]*is a secret that Gatehouse keeps in the keychain/, 1],
+    [['settings', 'set', 'extraEnv.LITELLM_MASTER_KEY', 'sk-not-a-real-key-0000'], /Invalid setting "extraEnv.LITELLM_MASTER_KEY"[\s\S]*is a secret that Gatehouse keeps in the keychain[\s\S]*fix: Leave "extraEnv.LITELLM_MASTER_KEY" out of the settings: Gatehouse injects it from the keychain/, 1],
     [['settings', 'set', 'extraEnv.DATABASE_URL', 'postgres://u:p@h/db'], /Invalid setting "extraEnv.DATABASE_URL"/, 1],
     [['settings', 'set', 'extraEnv.BAD-NAME', 'x'], /Invalid setting "extraEnv.BAD-NAME"[\s\S]*names must be letters, digits and "_"/, 1],
     [['settings', 'set', 'prot', '4000'], /There is no setting "prot"[\s\S]*fix: Settings: image, port,/, 2],

@@ -85,6 +85,7 @@ export class StackController {
   private readonly env: NodeJS.ProcessEnv;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly ops = new Set<Operation>();
+  private readonly baseInFlight = new Map<string, Promise<{ network: boolean; volume: boolean }>>();
   private transient: Transient | null = null;
   private lastContainer: Docker.ContainerInspectInfo | null = null;
   private stopWatching: (() => void) | null = null;
@@ -247,13 +248,28 @@ export class StackController {
     );
   }
 
-  /** Creates the network and the credentials volume when missing; returns what it created. */
-  async ensureBase(plan: StackPlan, signal?: AbortSignal): Promise<{ network: boolean; volume: boolean }> {
+  /**
+   * Creates the network and the credentials volume when missing; returns what it created.
+   * Concurrent calls for the same stack join the one under way (the start sends it alongside the
+   * database's ensureNetwork): Docker's CheckDuplicate does not hold against two creates at once,
+   * which would leave two networks of one name.
+   */
+  ensureBase(plan: StackPlan, signal?: AbortSignal): Promise<{ network: boolean; volume: boolean }> {
+    const key = `${plan.networkName}\n${plan.volumeName}`;
+    const running = this.baseInFlight.get(key);
+    if (running) return running;
+    const made = this.createBase(plan, signal).finally(() => {
+      if (this.baseInFlight.get(key) === made) this.baseInFlight.delete(key);
+    });
+    this.baseInFlight.set(key, made);
+    return made;
+  }
+
+  private async createBase(plan: StackPlan, signal?: AbortSignal): Promise<{ network: boolean; volume: boolean }> {
     const docker = this.docker();
     // Create first, look only on a conflict: the create is the longest call on the start path
     // (70–140 ms), so it goes out without a list before it; CheckDuplicate makes an existing name
     // a 409, and then the one by that name is reused if it is this stack's, refused otherwise.
-    // This also makes concurrent calls (the database's ensureNetwork) safe.
     const network = async (): Promise<boolean> => {
       try {
         await docker.createNetwork({ Name: plan.networkName, Driver: 'bridge', CheckDuplicate: true, Labels: stackLabels(plan.stackName, 'network'), abortSignal: signal } as Docker.NetworkCreateOptions);

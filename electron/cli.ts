@@ -46,7 +46,11 @@ export async function main(argv: string[], io: CliIO, env: NodeJS.ProcessEnv = p
   try {
     const args = parseArgs(found.rest, found.command.flags);
     return await found.command.run({
-      core: async () => (core ??= await Gatehouse.open({ env })),
+      core: async () =>
+        (core ??= await Gatehouse.open({
+          env,
+          onLockWait: (h) => io.stderr.write(`Waiting for another Gatehouse process (pid ${h.pid}) to finish its ${h.label}…\n`),
+        })),
       io,
       args,
       signal: controller.signal,

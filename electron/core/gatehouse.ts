@@ -23,6 +23,8 @@ export interface GatehouseOptions {
   secrets?: SecretStore;
   /** Re-run the security checks on stack/key/settings changes and on a timer (the desktop app). */
   watchSecurity?: boolean;
+  /** Told when an operation waits for another Gatehouse process working on the same stack. */
+  onLockWait?: (holder: { pid: number; label: string }) => void;
 }
 
 /**
@@ -70,6 +72,8 @@ export class Gatehouse {
       state: this.state,
       events: this.events,
       database: this.database,
+      home: this.home,
+      onLockWait: options.onLockWait,
       secretEnv: (o) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv() }, o),
     });
     this.rotation = new KeyRotation({

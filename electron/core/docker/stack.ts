@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { EventMap, PullProgress, StackStatus } from '../../../shared/api';
+import { ProcessLock } from '../process-lock';
 import { GatehouseError, isGatehouseError } from '../errors';
 import type { SettingsStore } from '../settings';
 import type { StateStore } from '../state-store';
@@ -26,6 +27,10 @@ export interface StackControllerOptions {
   database?: DatabaseService;
   /** A Docker client; default from DOCKER_HOST in `env`, created on first use. */
   docker?: Docker;
+  /** App data folder: with it, operations also hold a lock between processes (app and CLI). */
+  home?: string;
+  /** Told when an operation waits for another process's operation on the same stack. */
+  onLockWait?: (holder: { pid: number; label: string }) => void;
 }
 
 /** What a start did: created the stack, found it healthy, started a stopped one, or replaced one. */
@@ -152,13 +157,34 @@ export class StackController {
       .catch(() => undefined)
       .then(async () => {
         if (signal.aborted) throw signal.reason instanceof GatehouseError ? signal.reason : new GatehouseError('CANCELLED', `The ${label} was cancelled.`, null);
-        return fn(signal);
+        const release = await this.lockAcrossProcesses(label, signal);
+        try {
+          return await fn(signal);
+        } finally {
+          await release();
+        }
       })
       .finally(() => this.ops.delete(op));
     op.promise = run;
     this.ops.add(op);
     this.queue = run;
     return run;
+  }
+
+  /**
+   * The in-process queue above cannot see the desktop app and a `gatehouse` command acting on the
+   * same stack at once (a CLI rotation could remove the container the app is verifying), so each
+   * operation also holds the stack's lock file in the app data folder while it runs.
+   */
+  private async lockAcrossProcesses(label: string, signal: AbortSignal): Promise<() => Promise<void>> {
+    if (!this.opts.home) return async () => undefined;
+    const { stackName } = await this.opts.settings.get();
+    try {
+      return await ProcessLock.forStack(this.opts.home, stackName, this.opts.onLockWait).acquire(label, signal);
+    } catch (err) {
+      if (signal.aborted) throw signal.reason instanceof GatehouseError ? signal.reason : new GatehouseError('CANCELLED', `The ${label} was cancelled.`, null);
+      throw err;
+    }
   }
 
   /** Cancels every queued or running operation with this label; returns how many. */

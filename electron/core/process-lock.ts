@@ -62,7 +62,8 @@ export class ProcessLock {
   ) {}
 
   static forStack(home: string, stackName: string, onWait?: (holder: { pid: number; label: string }) => void): ProcessLock {
-    return new ProcessLock(path.join(home, 'locks', `${stackName}.lock`), onWait);
+    // In the app data folder itself, so that nothing is left behind once it is released.
+    return new ProcessLock(path.join(home, `stack-${stackName}.lock`), onWait);
   }
 
   /** Waits until this process holds the lock (or `signal` aborts); returns the release function. */

@@ -6,37 +6,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StackStatus } from '../../shared/api';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { StateStore } from '../../electron/core/state-store';
-import { ROOT, stackContainers, stackNetworks, testStack, type CliResult, type TestStack } from './stack-helpers';
+import { ROOT, runCommand, stackContainers, stackNetworks, testStack, type CliResult, type TestStack } from './stack-helpers';
 
 const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
 const BUNDLE = path.join(ROOT, 'dist', 'cli.cjs');
 
 function run(cmd: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-    child.stdin.end(input ?? '');
-  });
+  return runCommand(cmd, env, timeoutMs, cmd.join(' '), input ?? '');
 }
 
 const gatehouse = (args: string[], env: NodeJS.ProcessEnv) => run([process.execPath, BIN, ...args], env);

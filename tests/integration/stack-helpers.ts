@@ -122,15 +122,18 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { timeou
   return runCommand(cmd, env, options.timeoutMs ?? 60_000, `gatehouse ${args.join(' ')}`);
 }
 
-/** Runs a command in the checkout, collecting its output; killed (and an error) past `timeoutMs`. */
-export function runCommand(cmd: string[], env: NodeJS.ProcessEnv, timeoutMs: number, what: string): Promise<CliResult> {
+/**
+ * Runs a command in the checkout, collecting its output; killed (and an error) past `timeoutMs`.
+ * `input`, when given, is written to its stdin (otherwise stdin is closed).
+ */
+export function runCommand(cmd: string[], env: NodeJS.ProcessEnv, timeoutMs: number, what: string, input?: string): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${what} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -140,6 +143,7 @@ export function runCommand(cmd: string[], env: NodeJS.ProcessEnv, timeoutMs: num
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
+    child.stdin?.end(input);
   });
 }
 

@@ -27,7 +27,7 @@ test('a second holder waits until the first releases, and is told who holds it',
   const release2 = await second;
   assert.equal(acquired, true);
   await release2();
-  assert.equal(fs.existsSync(path.join(home, 'locks', 's.lock')), false);
+  assert.equal(fs.existsSync(path.join(home, 'stack-s.lock')), false);
 });
 
 test('waiting can be cancelled', async () => {
@@ -42,7 +42,7 @@ test('waiting can be cancelled', async () => {
 
 test('a lock left by a killed process is taken over', async () => {
   const home = tmpHome();
-  const file = path.join(home, 'locks', 's.lock');
+  const file = path.join(home, 'stack-s.lock');
   // A real process that takes the lock file and is then killed without releasing it.
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -161,6 +161,9 @@ export class StackController {
         try {
           return await fn(signal);
         } finally {
+          // Over for this process before the lock file goes: a status refresh scheduled at the
+          // end of `fn` must not see the operation as still running while the file is removed.
+          this.ops.delete(op);
           await release();
         }
       })

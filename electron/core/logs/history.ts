@@ -1,19 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LogEntry, LogLevel, LogStream } from '../../../shared/api';
+import type { LogEntry } from '../../../shared/api';
 import { LEVEL_RANK } from './levels';
 
 /** One stored entry: a LogEntry without its seq (renumbered at load), plus the line watermark. */
-export interface HistoryRecord {
-  time: string;
-  stream: LogStream;
-  level: LogLevel;
-  source: string;
-  message: string;
-  containerId: string | null;
+export type HistoryRecord = Omit<LogEntry, 'seq'> & {
   /** Time of the entry's last line when it spans several (a traceback). */
   last?: string;
-}
+};
 
 export interface HistoryOptions {
   /** Rotate the current file once it passes this size. */

@@ -29,6 +29,8 @@ export interface MainServices {
   revealAllowed(): boolean;
   /** Asks where to save an export; null when the user cancelled. */
   chooseExportPath(defaultName: string): Promise<string | null>;
+  /** Asks which docker-compose .env file to import; null when the user cancelled. */
+  chooseEnvFile(): Promise<string | null>;
 }
 
 export function createHandlers(core: Gatehouse, services: MainServices): InvokeHandlers {
@@ -59,8 +61,12 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
       return core.keys.require();
     },
 
-    // The same import as `gatehouse key import`; the result holds fingerprints only.
-    'key:import': (file, scrub) => importEnvFile({ secrets: core.secrets, keys: core.keys }, file, { scrub }),
+    // The same import as `gatehouse key import`; the result holds fingerprints only. The user picks
+    // the file in main's own dialog, so the page can never name a file to read or rewrite.
+    'key:import': async (scrub) => {
+      const file = await services.chooseEnvFile();
+      return file === null ? null : importEnvFile({ secrets: core.secrets, keys: core.keys }, file, { scrub });
+    },
     'claude:set-token': (token) => core.claude.setToken(token),
     'claude:status': () => core.claude.status(),
 

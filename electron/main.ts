@@ -82,6 +82,16 @@ async function boot(): Promise<void> {
       const r = win && !win.isDestroyed() ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return r.canceled || !r.filePath ? null : r.filePath;
     },
+    chooseEnvFile: async () => {
+      // .env files are hidden files: show them, and start where compose projects usually live.
+      const opts = {
+        title: 'Import the master key from a docker-compose .env',
+        defaultPath: app.getPath('home'),
+        properties: ['openFile', 'showHiddenFiles'] as Array<'openFile' | 'showHiddenFiles'>,
+      };
+      const r = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    },
   });
   const h = handlers;
 

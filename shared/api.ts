@@ -323,7 +323,11 @@ export interface InvokeMap {
   /** Returns the raw key: the only way it reaches the renderer, after an explicit click. */
   'key:reveal': { args: []; result: string };
   /** Moves the secrets of a docker-compose .env into the keychain; `scrub` then removes them from the file. */
-  'key:import': { args: [path: string, scrub: boolean]; result: KeyImportResult };
+  /**
+   * Main asks the user for the .env file in its own open dialog (the page never names a path);
+   * null when the user cancelled.
+   */
+  'key:import': { args: [scrub: boolean]; result: KeyImportResult | null };
   'claude:set-token': { args: [token: string]; result: ClaudeStatus };
   'claude:status': { args: []; result: ClaudeStatus };
   'logs:query': { args: [query: LogQuery]; result: LogPage };

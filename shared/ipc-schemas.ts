@@ -64,7 +64,7 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'key:copy': none,
   'key:reveal': none,
   // An absolute path only: the app has no working directory a relative one could mean.
-  'key:import': z.tuple([z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path'), z.boolean()]),
+  'key:import': z.tuple([z.boolean()]),
   // The token itself is validated (prefix, shape) by the core; here only its size is bounded.
   'claude:set-token': z.tuple([z.string().min(1).max(4096)]),
   'claude:status': none,

@@ -266,8 +266,8 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     const check = page.locator('[data-check="plaintext"][data-status="fail"]');
     await check.waitFor({ timeout: 30_000 });
     await check.getByRole('button', { name: 'Import from .env' }).click();
-    await page.locator('#import-path').fill(envFile);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    app.pickEnvFile(envFile); // what the user picks in main's open dialog
+    await page.getByRole('button', { name: 'Choose the .env file…' }).click();
     await page.locator('[data-check="plaintext"][data-status="pass"]').waitFor({ timeout: 30_000 });
     assert.equal(fingerprint((await stack.masterKey()) ?? ''), fingerprint(imported), 'the keychain holds the imported key');
     const left = fs.readFileSync(envFile, 'utf8');
@@ -290,11 +290,13 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     await app.screenshot('dashboard-database');
     app.emit('stack:status', real);
     await page.getByTestId('database-status').waitFor({ state: 'detached', timeout: 5000 });
-    // A relative path is refused by the schema before the core sees it.
+    // The page cannot name a file to import: a path argument is refused before the core sees it.
     await assert.rejects(
-      page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', 'relative/.env', false)),
+      page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', '/etc/passwd', false)),
       /INVALID_ARGUMENT/,
     );
+    // Cancelling the dialog imports nothing.
+    assert.equal(await page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', false)), null);
   });
 
   test('dark theme follows the OS', async () => {

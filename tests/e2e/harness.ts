@@ -117,6 +117,8 @@ export interface AppUnderTest {
   emit<K extends EventName>(event: K, data: EventMap[K]): void;
   /** Resolves when every event pushed so far has reached the page. */
   drained(): Promise<void>;
+  /** The file the next "choose a .env file" dialog of main returns, as if the user picked it. */
+  pickEnvFile(file: string): void;
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -150,6 +152,7 @@ export async function launchApp(opts: AppOptions): Promise<AppUnderTest> {
     (state) => core.events.emit('clipboard:state', state),
   );
 
+  const envFilePicks: string[] = [];
   const ipc = new InProcessIpc();
   const handlers = createHandlers(core, {
     keyClipboard,
@@ -166,6 +169,8 @@ export async function launchApp(opts: AppOptions): Promise<AppUnderTest> {
     // The harness page is always the focused page of its own browser.
     revealAllowed: () => true,
     chooseExportPath: async (name) => path.join(exportDir, name),
+    // Main's open dialog, answered by the test (pickEnvFile); nothing picked = cancelled.
+    chooseEnvFile: async () => envFilePicks.shift() ?? null,
   });
   const unregister = registerIpc(ipc.main, handlers, trustedPageGate(pageUrl));
   const stopForward = forwardEvents(core.events, (channel, envelope) => ipc.send(channel, envelope));
@@ -214,6 +219,9 @@ export async function launchApp(opts: AppOptions): Promise<AppUnderTest> {
     emit: (event, data) => core.events.emit(event, data),
     drained: async () => {
       await chain;
+    },
+    pickEnvFile: (file) => {
+      envFilePicks.push(file);
     },
     screenshot: async (name) => {
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

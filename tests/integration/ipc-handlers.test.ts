@@ -51,6 +51,7 @@ describe('IPC handlers over the real core', () => {
         throw new GatehouseError('NOT_FOUND', 'There is no Electron window in this test.', null);
       },
       revealAllowed: () => revealAllowed,
+      chooseEnvFile: async () => null,
       chooseExportPath: async () => exportPath,
     });
     const ipc = new InProcessIpc();

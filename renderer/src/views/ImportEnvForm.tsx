@@ -4,22 +4,23 @@ import { call, errorOf } from '../bridge';
 
 /**
  * Moves the secrets of a docker-compose .env into the keychain ('key:import', the same import as
- * `gatehouse key import`). The page sends only the path; the values never come through it.
+ * `gatehouse key import`). Main asks for the file in its own open dialog: the page never names a
+ * path, and the values never come through it.
  */
 export function ImportEnvForm({ onError, onDone }: { onError: (e: ErrorPayload | null) => void; onDone: (r: KeyImportResult) => void }) {
-  const [file, setFile] = useState('');
   const [scrub, setScrub] = useState(true);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<KeyImportResult | null>(null);
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
+  async function choose() {
     onError(null);
     setBusy(true);
     try {
-      const r = await call('key:import', file.trim(), scrub);
-      setResult(r);
-      onDone(r);
+      const r = await call('key:import', scrub);
+      if (r) {
+        setResult(r);
+        onDone(r);
+      }
     } catch (err) {
       onError(errorOf(err));
     } finally {
@@ -28,20 +29,16 @@ export function ImportEnvForm({ onError, onDone }: { onError: (e: ErrorPayload |
   }
 
   return (
-    <form className="import-form" onSubmit={submit} data-testid="import-form">
-      <div className="row">
-        <label htmlFor="import-path" className="sr-only">
-          Path of the .env file
-        </label>
-        <input id="import-path" value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/you/litellm/.env" spellCheck={false} />
-        <button className="btn btn-primary" type="submit" disabled={!file.trim() || busy} aria-busy={busy}>
-          {busy ? 'Importing…' : 'Import'}
-        </button>
-      </div>
+    <div className="import-form" data-testid="import-form">
       <label className="check-field">
         <input type="checkbox" checked={scrub} onChange={(e) => setScrub(e.target.checked)} />
         Remove the values from the file once they are safely in the keychain
       </label>
+      <div className="row">
+        <button className="btn btn-primary" type="button" onClick={() => void choose()} disabled={busy} aria-busy={busy}>
+          {busy ? 'Importing…' : 'Choose the .env file…'}
+        </button>
+      </div>
       {result && (
         <div className="notice notice-ok" role="status" data-testid="import-result">
           Imported {result.imported.join(', ')} (master key {result.masterKeyFingerprint}).{' '}
@@ -51,6 +48,6 @@ export function ImportEnvForm({ onError, onDone }: { onError: (e: ErrorPayload |
           ))}
         </div>
       )}
-    </form>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the `gatehouse` CLI (electron/cli.ts and the core it uses, zod included) into one
+// Bundles the `gatehouse` CLI (electron/cli/main.ts and the core it uses, zod included) into one
 // CommonJS file, dist/cli.cjs, which bin/gatehouse.js loads through a V8 code cache. One file
 // instead of ~150 modules is what keeps `gatehouse start` within its budget (issue 2): Node
 // resolves, reads and compiles one file, and the cache skips most of the compiling.
@@ -16,7 +16,7 @@ export const CLI_BUNDLE = path.join(root, 'dist', 'cli.cjs');
 
 export async function buildCli(outfile = CLI_BUNDLE) {
   await build({
-    entryPoints: [path.join(root, 'electron', 'cli.ts')],
+    entryPoints: [path.join(root, 'electron', 'cli', 'main.ts')],
     outfile,
     bundle: true,
     platform: 'node',

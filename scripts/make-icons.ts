@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BRAND, drawBadge } from '../electron/png';
+import { BRAND, drawBadge } from '../electron/main/png';
 
 const out = path.resolve(__dirname, '..', 'build');
 fs.mkdirSync(path.join(out, 'icons'), { recursive: true });

@@ -15,7 +15,7 @@ import { authStatus } from '../integration/key-helpers';
 import { ROOT } from './harness';
 
 const ELECTRON_DIST = path.join(ROOT, 'node_modules', 'electron', 'dist');
-const MAIN = path.join(ROOT, 'dist', 'electron', 'main.js');
+const MAIN = path.join(ROOT, 'dist', 'electron', 'main', 'main.js');
 const PRELOAD = path.join(ROOT, 'dist', 'preload.cjs');
 
 function skipReason(): string | false {

@@ -15,13 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright';
 import { EVENT_NAMES, type EventMap, type EventName, type GatehouseBridge } from '../../shared/api';
-import { startAppSession } from '../../electron/app-session';
+import { startAppSession } from '../../electron/main/app-session';
 import { GatehouseError } from '../../electron/core/errors';
 import { Gatehouse } from '../../electron/core/gatehouse';
 import { ClipboardGuard, type ClipboardBackend } from '../../electron/core/secrets/clipboard';
-import { createHandlers } from '../../electron/ipc-handlers';
-import { forwardEvents, registerIpc, trustedPageGate } from '../../electron/ipc-main';
-import { createBridge } from '../../electron/preload-api';
+import { createHandlers } from '../../electron/main/ipc-handlers';
+import { forwardEvents, registerIpc, trustedPageGate } from '../../electron/main/ipc-main';
+import { createBridge } from '../../electron/preload/preload-api';
 import { InProcessIpc } from '../support/in-process-ipc';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

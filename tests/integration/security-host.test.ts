@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { main } from '../../electron/cli';
+import { main } from '../../electron/cli/main';
 import { Gatehouse } from '../../electron/core/gatehouse';
 import { SettingsStore } from '../../electron/core/settings';
 import type { AppHardening, SecurityCheck, SecurityReport, StackStatus } from '../../shared/api';

@@ -52,7 +52,7 @@ test('1: a locked keyring is reported as locked, not as "no key" (own D-Bus sess
   const script = [
     'echo -n gatehouse-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1',
     'gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets --method org.freedesktop.Secret.Service.Lock "[\'/org/freedesktop/secrets/collection/login\']" >/dev/null',
-    'exec node --import tsx electron/cli.ts security --json',
+    'exec node --import tsx electron/cli/main.ts security --json',
   ].join(' && ');
   const r = spawnSync('dbus-run-session', ['--', 'bash', '-c', script], {
     cwd: ROOT,

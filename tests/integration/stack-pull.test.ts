@@ -118,7 +118,7 @@ describe('pull on start', () => {
     await removeLocal();
     const t = await testStack('pulltty', image);
     stacks.push(t);
-    const cli = `'${process.execPath}' --import tsx electron/cli.ts start`;
+    const cli = `'${process.execPath}' --import tsx electron/cli/main.ts start`;
     // util-linux `script` gives the CLI a real pty for stdout and stderr.
     const r = await runCliVia(['script', '-q', '-e', '-c', cli, '/dev/null'], t.env);
     assert.equal(r.code, 0, r.out);

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { main } from '../../electron/cli';
+import { main } from '../../electron/cli/main';
 
 /** Runs `gatehouse …` in this process with its own streams and environment (no stdin). */
 export async function runCliInProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,5 +1,5 @@
-import type { InvokeEventLike, IpcMainLike } from '../../electron/ipc-main';
-import type { IpcRendererLike } from '../../electron/preload-api';
+import type { InvokeEventLike, IpcMainLike } from '../../electron/main/ipc-main';
+import type { IpcRendererLike } from '../../electron/preload/preload-api';
 
 type Frame = InvokeEventLike['senderFrame'];
 type RendererListener = (event: unknown, ...args: unknown[]) => void;

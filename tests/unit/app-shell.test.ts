@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { LogEntry, LogLevel, SecurityCheck, StackStatus } from '../../shared/api';
-import { RENDERER_CSP } from '../../electron/csp';
-import { isAllowedExternalUrl } from '../../electron/external-links';
-import { NotificationRules } from '../../electron/notification-rules';
-import { drawBadge } from '../../electron/png';
-import { trayLook } from '../../electron/tray-state';
+import { RENDERER_CSP } from '../../electron/main/csp';
+import { isAllowedExternalUrl } from '../../electron/main/external-links';
+import { NotificationRules } from '../../electron/main/notification-rules';
+import { drawBadge } from '../../electron/main/png';
+import { trayLook } from '../../electron/main/tray-state';
 import { LevelIndex, LogStore, findMatches } from '../../renderer/src/logs/log-store';
 
 const root = path.resolve(__dirname, '..', '..');

@@ -5,8 +5,8 @@ import { payloadFromError } from '../../shared/bridge-errors';
 import { GatehouseError } from '../../electron/core/errors';
 import { TypedEmitter } from '../../electron/core/typed-emitter';
 import type { EventMap } from '../../shared/api';
-import { forwardEvents, registerIpc, trustedPageGate, type InvokeHandlers } from '../../electron/ipc-main';
-import { createBridge } from '../../electron/preload-api';
+import { forwardEvents, registerIpc, trustedPageGate, type InvokeHandlers } from '../../electron/main/ipc-main';
+import { createBridge } from '../../electron/preload/preload-api';
 import { InProcessIpc } from '../support/in-process-ipc';
 
 const PAGE = 'file:///opt/Gatehouse/resources/app.asar/dist/renderer/index.html';

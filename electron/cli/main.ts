@@ -4,12 +4,12 @@
  * headless machines. Exit 0 on success; non-zero with a clear message on stderr otherwise.
  * Secrets are read from stdin or the keychain, never from argv.
  */
-import { parseArgs } from './cli/args';
-import type { CliCommand } from './cli/command';
-import { printError, type CliIO } from './cli/output';
-import { COMMANDS } from './cli/commands';
-import { Gatehouse } from './core/gatehouse';
-import { GatehouseError, toErrorPayload } from './core/errors';
+import { parseArgs } from './args';
+import type { CliCommand } from './command';
+import { printError, type CliIO } from './output';
+import { COMMANDS } from './commands';
+import { Gatehouse } from '../core/gatehouse';
+import { GatehouseError, toErrorPayload } from '../core/errors';
 
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | null {
   let best: { command: CliCommand; rest: string[] } | null = null;

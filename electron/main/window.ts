@@ -1,7 +1,7 @@
 import { BrowserWindow, nativeTheme, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppHardening } from '../shared/api';
+import type { AppHardening } from '../../shared/api';
 import { RENDERER_CSP } from './csp';
 import { isAllowedExternalUrl } from './external-links';
 

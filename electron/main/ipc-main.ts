@@ -1,7 +1,7 @@
-import type { EventEnvelope, EventMap, EventName, InvokeChannel, InvokeEnvelope, InvokeMap } from '../shared/api';
-import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../shared/api';
-import { IPC_SCHEMAS, describeArgsIssue } from '../shared/ipc-schemas';
-import { GatehouseError, toErrorPayload } from './core/errors';
+import type { EventEnvelope, EventMap, EventName, InvokeChannel, InvokeEnvelope, InvokeMap } from '../../shared/api';
+import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../../shared/api';
+import { IPC_SCHEMAS, describeArgsIssue } from '../../shared/ipc-schemas';
+import { GatehouseError, toErrorPayload } from '../core/errors';
 
 /**
  * The main side of the IPC contract. It never imports 'electron': it takes ipcMain (or anything

@@ -1,4 +1,4 @@
-import type { StackState } from '../shared/api';
+import type { StackState } from '../../shared/api';
 import type { Rgb } from './png';
 
 /**

@@ -1,6 +1,6 @@
-import type { EventEnvelope, EventMap, EventName, GatehouseBridge, InvokeChannel, InvokeEnvelope, InvokeMap } from '../shared/api';
-import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../shared/api';
-import { BridgeError } from '../shared/bridge-errors';
+import type { EventEnvelope, EventMap, EventName, GatehouseBridge, InvokeChannel, InvokeEnvelope, InvokeMap } from '../../shared/api';
+import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../../shared/api';
+import { BridgeError } from '../../shared/bridge-errors';
 
 /**
  * The renderer-facing API, built over ipcRenderer. It never imports 'electron' (preload.ts

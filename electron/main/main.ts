@@ -5,11 +5,11 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, nativeTheme, Notification, shell } from 'electron';
 import path from 'node:path';
-import type { StackState } from '../shared/api';
+import type { StackState } from '../../shared/api';
 import { ElectronClipboardBackend } from './clipboard-backend';
-import { toErrorPayload } from './core/errors';
-import { Gatehouse } from './core/gatehouse';
-import { ClipboardGuard } from './core/secrets/clipboard';
+import { toErrorPayload } from '../core/errors';
+import { Gatehouse } from '../core/gatehouse';
+import { ClipboardGuard } from '../core/secrets/clipboard';
 import { startAppSession } from './app-session';
 import { createHandlers } from './ipc-handlers';
 import { forwardEvents, registerIpc, trustedPageGate, type InvokeHandlers } from './ipc-main';
@@ -21,8 +21,8 @@ import { createMainWindow, hardenSession, hardeningReport } from './window';
 app.enableSandbox();
 app.setName('Gatehouse');
 
-// dist/electron/main.js → dist/
-const DIST = path.resolve(__dirname, '..');
+// dist/electron/main/main.js → dist/
+const DIST = path.resolve(__dirname, '..', '..');
 
 let core: Gatehouse | null = null;
 let handlers: InvokeHandlers | null = null;

@@ -1,5 +1,5 @@
 import { ClipboardItem, clipboard } from 'electron';
-import type { ClipboardBackend } from './core/secrets/clipboard';
+import type { ClipboardBackend } from '../core/secrets/clipboard';
 
 /**
  * The system clipboard for the key's copy-and-clear, over Electron's clipboard module (the core's

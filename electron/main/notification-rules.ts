@@ -1,4 +1,4 @@
-import type { EventMap, StackState } from '../shared/api';
+import type { EventMap, StackState } from '../../shared/api';
 
 /**
  * Which core events become native notifications, and with what words. Pure logic, so it is

@@ -1,5 +1,5 @@
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
-import type { StackState } from '../shared/api';
+import type { StackState } from '../../shared/api';
 import { drawBadge } from './png';
 import { trayLook } from './tray-state';
 

@@ -1,8 +1,8 @@
-import type { AppHardening, ClipboardState } from '../shared/api';
-import { GatehouseError } from './core/errors';
-import type { Gatehouse } from './core/gatehouse';
-import type { ClipboardGuard } from './core/secrets/clipboard';
-import { importEnvFile } from './core/secrets/env-import';
+import type { AppHardening, ClipboardState } from '../../shared/api';
+import { GatehouseError } from '../core/errors';
+import type { Gatehouse } from '../core/gatehouse';
+import type { ClipboardGuard } from '../core/secrets/clipboard';
+import { importEnvFile } from '../core/secrets/env-import';
 import { isAllowedExternalUrl } from './external-links';
 import type { InvokeHandlers } from './ipc-main';
 

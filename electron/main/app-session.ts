@@ -1,5 +1,5 @@
-import type { AppHardening } from '../shared/api';
-import type { Gatehouse } from './core/gatehouse';
+import type { AppHardening } from '../../shared/api';
+import type { Gatehouse } from '../core/gatehouse';
 
 /**
  * The long-running work the desktop app does on top of the core, in one place for main.ts and

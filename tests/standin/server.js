@@ -118,7 +118,12 @@ async function readiness() {
 
 const MODELS = ['claude-opus-4', 'claude-sonnet-4', 'claude-3-5-haiku'];
 
-const server = http.createServer(async (req, res) => {
+// HTTPS as LiteLLM serves it: --ssl_certfile_path / --ssl_keyfile_path, which read these two
+// variables; both must be set. A file that cannot be read stops the boot, as in uvicorn.
+const TLS = env.SSL_CERTFILE_PATH && env.SSL_KEYFILE_PATH ? { cert: fs.readFileSync(env.SSL_CERTFILE_PATH), key: fs.readFileSync(env.SSL_KEYFILE_PATH) } : null;
+const SCHEME = TLS ? 'https' : 'http';
+
+const server = (TLS ? (handler) => require('node:https').createServer(TLS, handler) : http.createServer)(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   const route = `${req.method} ${url.pathname}`;
   try {
@@ -204,7 +209,7 @@ function boot() {
   uvicorn('INFO', 'Waiting for application startup.');
   server.listen(PORT, '0.0.0.0', () => {
     uvicorn('INFO', 'Application startup complete.');
-    uvicorn('INFO', `Uvicorn running on http://0.0.0.0:${PORT} (Press CTRL+C to quit)`);
+    uvicorn('INFO', `Uvicorn running on ${SCHEME}://0.0.0.0:${PORT} (Press CTRL+C to quit)`);
   });
   if (env.STANDIN_EXIT_AFTER_MS) {
     setTimeout(() => {

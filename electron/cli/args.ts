@@ -1,4 +1,5 @@
 import { GatehouseError } from '../core/errors';
+import { closest } from './help';
 
 export interface ParsedArgs {
   positionals: string[];
@@ -25,15 +26,24 @@ export function parseArgs(argv: string[], spec: Record<string, boolean>): Parsed
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     if (!(name in spec)) {
-      const known = Object.keys(spec).map((f) => `--${f}`).join(', ') || 'none';
-      throw new GatehouseError('INVALID_ARGUMENT', `Unknown option --${name}.`, `Options for this command: ${known}.`);
+      const known = Object.keys(spec).map((f) => `--${f}`);
+      const guess = closest(name, Object.keys(spec)).map((f) => `--${f}`);
+      throw new GatehouseError(
+        'INVALID_ARGUMENT',
+        `Unknown option --${name}.`,
+        `${guess.length ? `Did you mean ${guess.join(' or ')}? ` : ''}${known.length ? `Options for this command: ${known.join(', ')}.` : 'This command takes no options.'}`,
+      );
     }
     if (spec[name]) {
-      const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new GatehouseError('INVALID_ARGUMENT', `Option --${name} needs a value.`, null);
+      // `--env-file --scrub`: the next word is another option, so the value is missing.
+      const next = argv[i + 1];
+      const value = eq !== -1 ? arg.slice(eq + 1) : next !== undefined && !(next.startsWith('--') && next.slice(2).split('=')[0]! in spec) ? argv[++i] : undefined;
+      if (value === undefined || value === '') {
+        throw new GatehouseError('INVALID_ARGUMENT', `Option --${name} needs a value.`, `Put the value right after it: --${name} VALUE (or --${name}=VALUE).`);
+      }
       flags.set(name, value);
     } else {
-      if (eq !== -1) throw new GatehouseError('INVALID_ARGUMENT', `Option --${name} takes no value.`, null);
+      if (eq !== -1) throw new GatehouseError('INVALID_ARGUMENT', `Option --${name} takes no value.`, `Write it alone: --${name}.`);
       flags.set(name, true);
     }
   }

@@ -9,6 +9,15 @@ export interface CliCommand {
   summary: string;
   /** Declared options: name → whether it takes a value. */
   flags: Record<string, boolean>;
+  /** How many words may follow the command (default none): [min, max]. */
+  positionals?: [number, number];
   /** Whether the command needs the core (most do; `help` does not). */
-  run(ctx: { core: () => Promise<Gatehouse>; io: CliIO; args: import('./args').ParsedArgs; signal: AbortSignal }): Promise<number>;
+  run(ctx: {
+    core: () => Promise<Gatehouse>;
+    io: CliIO;
+    args: import('./args').ParsedArgs;
+    signal: AbortSignal;
+    /** The environment the command runs in (GATEHOUSE_*, DOCKER_HOST…); commands that need no core read it. */
+    env: NodeJS.ProcessEnv;
+  }): Promise<number>;
 }

@@ -116,6 +116,7 @@ export const KEY_COMMANDS: CliCommand[] = [
   {
     path: ['key', 'import'],
     usage: 'key import --env-file PATH [--scrub] [--json]',
+    positionals: [0, 1],
     summary: 'Move LITELLM_MASTER_KEY (and CLAUDE_CODE_OAUTH_TOKEN, …) from a docker-compose .env into the keychain',
     flags: { 'env-file': true, scrub: false, json: false },
     async run({ core, io, args }) {
@@ -139,6 +140,7 @@ export const KEY_COMMANDS: CliCommand[] = [
   {
     path: ['claude', 'set-token'],
     usage: 'claude set-token < token',
+    positionals: [0, 99],
     summary: 'Store a Claude Code OAuth token (sk-ant-oat01-…) read from stdin, never argv',
     flags: { json: false },
     async run({ core, io, args, signal }) {

@@ -31,7 +31,7 @@ function queryFromArgs(args: ParsedArgs): LogQuery {
   const tail = flagString(args, 'tail');
   if (tail !== undefined) {
     const n = Number(tail);
-    if (!Number.isInteger(n) || n < 0) throw new GatehouseError('INVALID_ARGUMENT', `--tail needs a whole number, got "${tail}".`, null);
+    if (!Number.isInteger(n) || n < 0) throw new GatehouseError('INVALID_ARGUMENT', `--tail needs a whole number of lines (0 or more), got "${tail}".`, 'For example --tail 100 (the newest 100 lines).');
     q.limit = n;
   }
   return q;

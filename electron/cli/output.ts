@@ -1,4 +1,5 @@
 import type { ErrorPayload } from '../../shared/api';
+import { withFix } from './exit-codes';
 
 /** Where a command writes; tests pass their own streams. */
 export interface CliIO {
@@ -7,10 +8,10 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-export function printError(io: CliIO, err: ErrorPayload): void {
-  io.stderr.write(`gatehouse: ${err.message}\n`);
-  if (err.fix) io.stderr.write(`  fix: ${err.fix}\n`);
-  io.stderr.write(`  (error code ${err.code})\n`);
+/** `gatehouse: what failed and why` / `  fix: what to do` / `  (error code X)`: always all three. */
+export function printError(io: CliIO, payload: ErrorPayload): void {
+  const err = withFix(payload);
+  io.stderr.write(`gatehouse: ${err.message}\n  fix: ${err.fix}\n  (error code ${err.code})\n`);
 }
 
 export function printJson(io: CliIO, value: unknown): void {

@@ -18,7 +18,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 
 test('logs: argument mistakes are INVALID_ARGUMENT / INVALID_REGEX with a fix, before anything is read', async () => {
   const cases: [string[], RegExp, number][] = [
-    [['logs', '--grep', '(unclosed'], /not a valid regular expression[\s\S]*INVALID_REGEX/, 1],
+    [['logs', '--grep', '(unclosed'], /not a valid regular expression[\s\S]*INVALID_REGEX/, 2],
     [['logs', '--level', 'loud'], /Unknown log level "loud"[\s\S]*fix: Use one of: debug, info, warning, error, critical/, 2],
     [['logs', '--since', 'soon'], /"soon" is not a time for --since/, 2],
     [['logs', '--stream', 'stdin'], /Unknown stream "stdin"/, 2],

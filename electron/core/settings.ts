@@ -80,26 +80,49 @@ export const DEFAULT_SETTINGS: Settings = {
   database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
 };
 
-function invalid(error: z.ZodError, source: string): GatehouseError {
+/** zod's "Invalid input: expected number, received string" said for a person, with the value found. */
+function typeMessage(issue: z.core.$ZodIssueInvalidType, candidate: unknown): string {
+  let found: unknown = candidate;
+  for (const k of issue.path) found = found !== null && typeof found === 'object' ? (found as Record<PropertyKey, unknown>)[k] : undefined;
+  const want = issue.expected === 'int' ? 'a whole number' : issue.expected === 'object' || issue.expected === 'array' ? `an ${issue.expected}` : `a ${issue.expected}`;
+  // NaN is what a GATEHOUSE_PORT that is no number turns into: the variable's text is shown by the caller.
+  if (typeof found === 'number' && Number.isNaN(found)) return `must be ${want}`;
+  const shown = typeof found === 'string' ? `the text ${JSON.stringify(found)}` : found === undefined ? 'nothing' : JSON.stringify(found);
+  return `must be ${want}, not ${shown}`;
+}
+
+function invalid(error: z.ZodError, source: string, candidate?: unknown): GatehouseError {
   const issue = error.issues[0];
   const field = issue && issue.path.length ? issue.path.join('.') : '(settings)';
   // A bad record key (extraEnv name) comes as "Invalid key in record" with the key's own
   // message nested: show the one that says what a name may hold.
   const nested = issue && issue.code === 'invalid_key' ? issue.issues[0] : undefined;
-  const msg = nested ? nested.message : issue ? issue.message : 'is invalid';
+  const msg = nested ? nested.message : issue?.code === 'invalid_type' ? typeMessage(issue, candidate) : issue ? issue.message : 'is invalid';
   const secretName = issue?.path[0] === 'extraEnv' && RESERVED_ENV.has(String(issue.path[1]));
   return new GatehouseError(
     'SETTINGS_INVALID',
     `Invalid setting "${field}" in ${source}: ${msg}.`,
     secretName
       ? `Leave "${field}" out of the settings: Gatehouse injects it from the keychain at start (\`gatehouse key import --env-file FILE --scrub\` moves a .env's secrets there).`
-      : `Correct "${field}" and try again.`,
+      : issue?.path.length && source !== 'the update'
+        ? `Correct it with \`gatehouse settings set ${field} VALUE\`, or go back to the default with \`gatehouse settings unset ${field}\`.`
+        : `Correct "${field}" and try again.`,
   );
+}
+
+/** A value from a GATEHOUSE_* variable is named as such: the file is not where it came from. */
+function invalidOverride(error: z.ZodError, candidate: unknown, env: NodeJS.ProcessEnv): GatehouseError {
+  const plain = invalid(error, 'the GATEHOUSE_* environment', candidate);
+  const top = error.issues[0]?.path[0];
+  const name = typeof top === 'string' ? (ENV_OVERRIDE_VARS as Record<string, string>)[top] : undefined;
+  if (!name || !env[name]) return plain;
+  const reason = plain.message.slice(plain.message.indexOf(': ') + 2);
+  return new GatehouseError('SETTINGS_INVALID', `${name}=${env[name]} is not a valid "${String(top)}": ${reason}`, `Correct or unset ${name} in this environment (it overrides "${String(top)}" of settings.json).`);
 }
 
 export function validateSettings(candidate: unknown, source: string): Settings {
   const parsed = settingsSchema.safeParse(candidate);
-  if (!parsed.success) throw invalid(parsed.error, source);
+  if (!parsed.success) throw invalid(parsed.error, source, candidate);
   return parsed.data;
 }
 
@@ -143,7 +166,7 @@ export class SettingsStore {
     this.file = path.join(options.home ?? gatehouseHome(this.env), 'settings.json');
   }
 
-  private async readFileLayer(): Promise<Settings> {
+  private async readFileLayer(check = true): Promise<Settings> {
     let raw: unknown;
     try {
       raw = await readJsonFile(this.file);
@@ -158,19 +181,38 @@ export class SettingsStore {
     if (typeof raw !== 'object' || raw === null) {
       throw new GatehouseError('SETTINGS_INVALID', `Settings file ${this.file} does not hold an object.`, `Fix or delete ${this.file}.`);
     }
+    if (!check) return mergePatch(DEFAULT_SETTINGS, raw as SettingsPatch);
     return validateSettings(mergePatch(DEFAULT_SETTINGS, raw as SettingsPatch), this.file);
   }
 
   async get(): Promise<Settings> {
     if (this.cached) return this.cached;
     const fileLayer = await this.readFileLayer();
-    this.cached = validateSettings(mergePatch(fileLayer, envOverrides(this.env)), 'the GATEHOUSE_* environment');
+    const candidate = mergePatch(fileLayer, envOverrides(this.env));
+    const parsed = settingsSchema.safeParse(candidate);
+    if (!parsed.success) throw invalidOverride(parsed.error, candidate, this.env);
+    this.cached = parsed.data;
     return this.cached;
   }
 
+  /** The file's values over the defaults, not yet validated: what a repairing change starts from. */
+  async fileValues(): Promise<Settings> {
+    return this.readFileLayer(false);
+  }
+
+  /**
+   * Applies `patch` to the file's values and validates the result, so that a change can also
+   * repair a file holding a wrong value (`"port": "4000"`, fixed by setting or unsetting port);
+   * a wrong value the patch does not touch is named as the file's.
+   */
   async update(patch: SettingsPatch): Promise<Settings> {
-    const fileLayer = await this.readFileLayer();
-    const next = validateSettings(mergePatch(fileLayer, patch), 'the update');
+    const merged = mergePatch(await this.readFileLayer(false), patch);
+    const parsed = settingsSchema.safeParse(merged);
+    if (!parsed.success) {
+      const top = parsed.error.issues[0]?.path[0];
+      throw invalid(parsed.error, typeof top === 'string' && top in patch ? 'the update' : this.file, merged);
+    }
+    const next = parsed.data;
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.cached = null;
     return this.get();

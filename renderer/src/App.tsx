@@ -1,16 +1,18 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { ErrorPayload, KeyInfo, StackStatus } from '../../shared/api';
-import { call, errorOf, useEvent } from './bridge';
+import { useEffect, useRef, useState } from 'react';
+import { focusViewHeading } from './a11y/focus';
+import { useEvent } from './bridge';
 import { ErrorNotice } from './components';
+import { logStore } from './logs/log-store';
+import { AppStore, type ViewId } from './state/app-store';
+import { AppStoreProvider, useAppState, useAppStore, useError, useView } from './state/hooks';
 import { Dashboard } from './views/Dashboard';
 import { KeyView } from './views/KeyView';
-import { SecurityView } from './views/SecurityView';
 import { LogsView } from './views/LogsView';
+import { SecurityView } from './views/SecurityView';
 import { SettingsView } from './views/SettingsView';
 import { DockerTrouble, FirstRun } from './views/Trouble';
-import { logStore } from './logs/log-store';
 
-export type ViewId = 'dashboard' | 'key' | 'security' | 'logs' | 'settings';
+export type { ViewId } from './state/app-store';
 
 const VIEWS: { id: ViewId; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
@@ -25,64 +27,48 @@ function viewFromHash(): ViewId | null {
   return VIEWS.find((v) => v.id === id)?.id ?? null;
 }
 
-const DOCKER_CODES = new Set(['DOCKER_UNREACHABLE', 'DOCKER_PERMISSION']);
-
 export function App() {
-  const [view, setView] = useState<ViewId>(() => viewFromHash() ?? 'dashboard');
-  const [status, setStatus] = useState<StackStatus | null>(null);
-  const [key, setKey] = useState<KeyInfo | null>(null);
-  const [dockerError, setDockerError] = useState<ErrorPayload | null>(null);
-  const [error, setError] = useState<ErrorPayload | null>(null);
-  const [booted, setBooted] = useState(false);
+  const [store] = useState(() => new AppStore(viewFromHash() ?? 'dashboard'));
+  return (
+    <AppStoreProvider store={store}>
+      <Screens />
+    </AppStoreProvider>
+  );
+}
 
-  const refresh = useCallback(async () => {
-    const [s, k] = await Promise.allSettled([call('stack:status'), call('key:info')]);
-    if (s.status === 'fulfilled') {
-      setStatus(s.value);
-      setDockerError(null);
-    } else {
-      const e = errorOf(s.reason);
-      if (DOCKER_CODES.has(e.code)) setDockerError(e);
-      else setError(e);
-    }
-    if (k.status === 'fulfilled') setKey(k.value);
-    else setError(errorOf(k.reason));
-    setBooted(true);
-  }, []);
+type Screen = 'splash' | 'docker-trouble' | 'first-run' | 'app';
 
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+const SCREEN_TITLE: Record<Exclude<Screen, 'app'>, string> = {
+  splash: 'Connecting',
+  'docker-trouble': 'Docker is not running',
+  'first-run': 'Welcome',
+};
+
+/** Which screen shows: the splash, Docker trouble, first run, or the app with its views. */
+function Screens() {
+  const store = useAppStore();
+  const booted = useAppState((s) => s.booted);
+  const dockerError = useAppState((s) => s.dockerError);
+  const key = useAppState((s) => s.key);
 
   useEffect(() => {
-    history.replaceState(null, '', `#${view}`);
-  }, [view]);
-  // The hash is the view (kept across reloads); a changed hash (a link, the tests) switches to it.
-  useEffect(() => {
-    const onHash = () => {
-      const id = viewFromHash();
-      if (id) setView(id);
-    };
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-
-  useEvent('stack:status', (s) => {
-    setStatus(s);
-    setDockerError(null);
-  });
+    void store.refresh();
+  }, [store]);
+  useEvent('stack:status', (s) => store.setStatus(s));
   // The log store lives outside React so 100,000 lines never pass through component state.
   useEvent('logs:appended', (entries) => logStore.append(entries));
 
-  const refreshKey = useCallback(async () => {
-    try {
-      setKey(await call('key:info'));
-    } catch (err) {
-      setError(errorOf(err));
-    }
-  }, []);
+  const screen: Screen = !booted ? 'splash' : dockerError ? 'docker-trouble' : key && !key.exists ? 'first-run' : 'app';
 
-  if (!booted) {
+  // Leaving the first-run or Docker screen replaces what had focus: the new view's heading gets it.
+  const previous = useRef(screen);
+  useEffect(() => {
+    if (previous.current !== screen && previous.current !== 'splash') focusViewHeading();
+    previous.current = screen;
+    if (screen !== 'app') document.title = `${SCREEN_TITLE[screen]} · Gatehouse`;
+  }, [screen]);
+
+  if (screen === 'splash') {
     return (
       <div className="splash" role="status" aria-live="polite">
         <div className="spinner" aria-hidden="true" />
@@ -90,11 +76,49 @@ export function App() {
       </div>
     );
   }
-  if (dockerError) return <DockerTrouble error={dockerError} onRecovered={refresh} />;
-  if (key && !key.exists) return <FirstRun onCreated={(k) => setKey(k)} />;
+  if (screen === 'docker-trouble') return <DockerTrouble error={dockerError!} />;
+  if (screen === 'first-run') return <FirstRun />;
+  return <Shell />;
+}
+
+function Shell() {
+  const [view, setView] = useView();
+  const status = useAppState((s) => s.status);
+  const { error, clear } = useError();
+
+  // The hash is the view (kept across reloads); a changed hash (a link, the tests) switches to it.
+  useEffect(() => {
+    history.replaceState(null, '', `#${view}`);
+    document.title = `${VIEWS.find((v) => v.id === view)!.label} · Gatehouse`;
+  }, [view]);
+  useEffect(() => {
+    const onHash = () => {
+      const id = viewFromHash();
+      if (id) setView(id);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [setView]);
+
+  // A view change moves focus to the new view's heading (not at the first draw: focus starts at the top).
+  const shown = useRef(view);
+  useEffect(() => {
+    if (shown.current !== view) focusViewHeading();
+    shown.current = view;
+  }, [view]);
 
   return (
     <div className="shell">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          focusViewHeading();
+        }}
+      >
+        Skip to content
+      </a>
       <nav className="sidebar" aria-label="Sections">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -121,12 +145,18 @@ export function App() {
         </div>
       </nav>
       <main className="content" id="main">
-        <ErrorNotice error={error} onDismiss={() => setError(null)} />
-        {view === 'dashboard' && <Dashboard status={status} onStatus={setStatus} onError={setError} />}
-        {view === 'key' && <KeyView info={key} onChanged={refreshKey} onError={setError} />}
-        {view === 'security' && <SecurityView onError={setError} onNavigate={setView} onStatus={setStatus} />}
-        {view === 'logs' && <LogsView onError={setError} />}
-        {view === 'settings' && <SettingsView onError={setError} />}
+        <ErrorNotice
+          error={error}
+          onDismiss={() => {
+            clear();
+            focusViewHeading();
+          }}
+        />
+        {view === 'dashboard' && <Dashboard />}
+        {view === 'key' && <KeyView />}
+        {view === 'security' && <SecurityView />}
+        {view === 'logs' && <LogsView />}
+        {view === 'settings' && <SettingsView />}
       </main>
     </div>
   );

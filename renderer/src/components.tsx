@@ -1,5 +1,33 @@
-import type { ReactNode } from 'react';
+import type { ComponentPropsWithRef, ReactNode } from 'react';
 import type { ErrorPayload } from '../../shared/api';
+import { VIEW_TITLE_ID } from './a11y/focus';
+
+/** A view's h1: focus lands here after a view change (tabIndex -1: focusable by script only). */
+export function ViewTitle({ children }: { children: ReactNode }) {
+  return (
+    <h1 className="view-title" id={VIEW_TITLE_ID} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+/**
+ * A button that can be unavailable without losing focus: `inactive` sets aria-disabled and
+ * ignores clicks, where `disabled` would drop keyboard focus to <body> mid-action.
+ */
+export function Button({ inactive, onClick, className = 'btn', ...rest }: ComponentPropsWithRef<'button'> & { inactive?: boolean }) {
+  return (
+    <button
+      {...rest}
+      className={className}
+      aria-disabled={inactive || undefined}
+      onClick={(e) => {
+        if (inactive) e.preventDefault();
+        else onClick?.(e);
+      }}
+    />
+  );
+}
 
 /** An error from the core: what failed and what to do, never a bare code. */
 export function ErrorNotice({ error, onDismiss }: { error: ErrorPayload | null; onDismiss?: () => void }) {

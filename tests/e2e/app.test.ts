@@ -82,7 +82,8 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     await page.getByTestId('copy-key').click();
     await page.getByTestId('clipboard-countdown').waitFor({ timeout: 5000 });
     assert.equal(secretHash((await clip.readText()) ?? ''), secretHash(key), 'the clipboard holds the key');
-    assert.match((await page.getByTestId('copy-key').textContent()) ?? '', /clears in \d+s/);
+    assert.equal(await page.getByTestId('copy-key').textContent(), 'Copied');
+    assert.match((await page.getByTestId('clipboard-countdown').textContent()) ?? '', /cleared in \d+ s/);
     assert.ok(!(await page.content()).includes(key), 'copying does not put the key into the page');
     await app.screenshot('key');
     assert.ok(await waitFor(async () => ((await clip.readText()) ?? '') === '', 9000), 'the clipboard is cleared after 5 s');
@@ -95,7 +96,8 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     await page.getByTestId('reveal-key').click();
     await page.waitForFunction((fp) => document.querySelector('[data-testid="key-value"]')?.textContent?.startsWith('sk-') && !document.querySelector('[data-testid="key-value"]')?.textContent?.includes('•'), fingerprint(key), { timeout: 5000 });
     assert.equal(secretHash((await page.getByTestId('key-value').textContent()) ?? ''), secretHash(key));
-    assert.match((await page.getByTestId('reveal-key').textContent()) ?? '', /Hide \(\d+s\)/);
+    assert.equal(await page.getByTestId('reveal-key').textContent(), 'Hide');
+    assert.match((await page.getByTestId('reveal-countdown').textContent()) ?? '', /Hidden again in \d+ s/);
     await page.getByTestId('reveal-key').click();
     assert.ok(!(await page.content()).includes(key), 'hidden again');
   });
@@ -123,7 +125,7 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     const { page } = app;
     const oldKey = (await stack.masterKey())!;
     await page.getByTestId('rotate-key').click();
-    await page.getByTestId('confirm-rotate').click();
+    await page.getByTestId('rotate-dialog-confirm').click();
     await page.getByTestId('rotation-result').waitFor({ timeout: START_TIMEOUT });
     const newKey = (await stack.masterKey())!;
     assert.notEqual(secretHash(newKey), secretHash(oldKey));

@@ -1,14 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { DatabaseState, DatabaseStatus, ErrorPayload, PullProgress, StackState, StackStatus } from '../../../shared/api';
-import { call, errorOf, useEvent } from '../bridge';
-import { Badge, Card } from '../components';
+import type { DatabaseState, DatabaseStatus, PullProgress, StackState } from '../../../shared/api';
+import { call, useEvent } from '../bridge';
+import { Badge, Button, Card, ViewTitle } from '../components';
 import { formatBytes, formatDuration, isLoopback } from '../format';
-
-interface Props {
-  status: StackStatus | null;
-  onStatus: (s: StackStatus) => void;
-  onError: (e: ErrorPayload | null) => void;
-}
+import { useAction, useAppStore, useStatus } from '../state/hooks';
 
 const BUSY: StackState[] = ['pulling', 'starting', 'stopping'];
 const RUNNING: StackState[] = ['healthy', 'unhealthy', 'unsafe', 'pulling', 'starting'];
@@ -37,7 +32,9 @@ const HEADLINE: Record<StackState, string> = {
   stopping: 'Stopping',
 };
 
-export function Dashboard({ status, onStatus, onError }: Props) {
+export function Dashboard() {
+  const store = useAppStore();
+  const status = useStatus();
   const [pending, setPending] = useState<'start' | 'stop' | null>(null);
   const [pull, setPull] = useState<PullProgress | null>(status?.pull ?? null);
   const [copied, setCopied] = useState(false);
@@ -58,35 +55,28 @@ export function Dashboard({ status, onStatus, onError }: Props) {
   // Pulling and starting can be cancelled (a stop cancels a start in the core); stopping cannot.
   const busy = state === 'stopping';
 
-  async function run(action: 'start' | 'stop') {
-    onError(null);
-    setPending(action);
-    try {
-      onStatus(await call(action === 'stop' ? 'stack:stop' : 'stack:start'));
-    } catch (err) {
-      const e = errorOf(err);
-      // A start cancelled by the user's own Cancel is not a fault to report.
-      if (e.code !== 'CANCELLED') onError(e);
-      call('stack:status').then(onStatus, () => undefined);
-    } finally {
-      setPending((p) => (p === action ? null : p));
-    }
-  }
+  const power = useAction(
+    async (action: 'start' | 'stop') => {
+      setPending(action);
+      try {
+        store.setStatus(await call(action === 'stop' ? 'stack:stop' : 'stack:start'));
+      } catch (err) {
+        void store.refreshStatus();
+        throw err;
+      } finally {
+        setPending((p) => (p === action ? null : p));
+      }
+    },
+    // A start cancelled by the user's own Cancel is not a fault to report.
+    { ignore: (e) => e.code === 'CANCELLED' },
+  );
 
-  function toggle() {
-    void run(running ? 'stop' : 'start');
-  }
-
-  async function copyUrl() {
+  const copyUrl = useAction(async () => {
     if (!status) return;
-    try {
-      await call('app:copy-text', status.url);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch (err) {
-      onError(errorOf(err));
-    }
-  }
+    await call('app:copy-text', status.url);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 1500);
+  });
 
   const startedAt = status?.startedAt ? Date.parse(status.startedAt) : null;
   const uptime = running && startedAt ? Date.now() - startedAt : null;
@@ -94,7 +84,7 @@ export function Dashboard({ status, onStatus, onError }: Props) {
 
   return (
     <div className="view" data-testid="dashboard">
-      <h1 className="view-title">Dashboard</h1>
+      <ViewTitle>Dashboard</ViewTitle>
       <section className={`hero hero-${state}`} aria-labelledby="gateway-state">
         <div className="hero-text">
           <div className="eyebrow">LiteLLM gateway</div>
@@ -121,24 +111,24 @@ export function Dashboard({ status, onStatus, onError }: Props) {
             </div>
           )}
         </div>
-        <button
+        <Button
           className={`power ${BUSY.includes(state) ? 'busy' : running ? 'power-stop' : 'power-start'}`}
-          onClick={toggle}
-          disabled={busy}
+          onClick={() => void power.run(running ? 'stop' : 'start')}
+          inactive={busy}
           aria-busy={BUSY.includes(state)}
           data-testid="power"
         >
           <span className="power-icon" aria-hidden="true" />
           <span>{LABEL[state]}</span>
-        </button>
+        </Button>
       </section>
 
       <Card title="Endpoint" id="endpoint">
         <div className="endpoint">
           <code data-testid="endpoint-url">{status?.url ?? '—'}</code>
-          <button className="btn" onClick={copyUrl} disabled={!status} aria-label="Copy endpoint URL">
+          <Button onClick={() => void copyUrl.run()} inactive={!status} aria-label={copied ? 'Copied endpoint URL' : 'Copy endpoint URL'}>
             {copied ? 'Copied' : 'Copy'}
-          </button>
+          </Button>
         </div>
         <p className="muted small">Clients send the master key as <code>Authorization: Bearer …</code>. Copy it from the Key view.</p>
       </Card>

@@ -1,19 +1,14 @@
-import { useEffect, useState } from 'react';
-import type { CheckStatus, ErrorPayload, FixAction, SecurityCheck, SecurityReport, StackStatus } from '../../../shared/api';
-import { call, errorOf, useEvent } from '../bridge';
-import { Badge } from '../components';
+import { useEffect, useRef, useState } from 'react';
+import type { CheckStatus, FixAction, SecurityCheck, SecurityReport } from '../../../shared/api';
+import { focusSoon } from '../a11y/focus';
+import { call, useEvent } from '../bridge';
+import { Badge, Button, ViewTitle } from '../components';
 import { formatTime } from '../format';
-import type { ViewId } from '../App';
+import { useAction, useAppStore } from '../state/hooks';
 import { ImportEnvForm } from './ImportEnvForm';
 
-interface Props {
-  onError: (e: ErrorPayload | null) => void;
-  onNavigate: (v: ViewId) => void;
-  onStatus: (s: StackStatus) => void;
-}
-
-const TONE: Record<CheckStatus, 'ok' | 'warn' | 'bad'> = { pass: 'ok', warn: 'warn', fail: 'bad' };
-const WORD: Record<CheckStatus, string> = { pass: 'Pass', warn: 'Warning', fail: 'Fail' };
+const TONE: Record<CheckStatus, 'ok' | 'warn' | 'bad' | 'muted'> = { pass: 'ok', warn: 'warn', fail: 'bad', skip: 'muted' };
+const WORD: Record<CheckStatus, string> = { pass: 'Pass', warn: 'Warning', fail: 'Fail', skip: 'Skipped' };
 
 const FIX_LABEL: Record<FixAction, string> = {
   'key:create': 'Create key',
@@ -24,61 +19,56 @@ const FIX_LABEL: Record<FixAction, string> = {
   'claude:set-token': 'Set Claude token',
 };
 
-export function SecurityView({ onError, onNavigate, onStatus }: Props) {
+export function SecurityView() {
+  const store = useAppStore();
   const [report, setReport] = useState<SecurityReport | null>(null);
-  const [running, setRunning] = useState(false);
   const [fixing, setFixing] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
+  const list = useRef<HTMLUListElement>(null);
 
   useEvent('security:report', setReport);
 
-  async function run() {
-    setRunning(true);
-    try {
-      setReport(await call('security:run'));
-    } catch (err) {
-      onError(errorOf(err));
-    } finally {
-      setRunning(false);
-    }
-  }
+  const check = useAction(async () => setReport(await call('security:run')));
 
   useEffect(() => {
-    void run();
+    void check.run();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  async function fix(check: SecurityCheck) {
-    const action = check.action;
+  const fix = useAction(async (c: SecurityCheck) => {
+    const action = c.action;
     if (!action) return;
-    onError(null);
-    if (action === 'claude:set-token') return onNavigate('settings');
-    if (action === 'key:rotate') return onNavigate('key');
+    if (action === 'claude:set-token') return store.navigate('settings');
+    if (action === 'key:rotate') return store.navigate('key');
     if (action === 'key:import') {
       setImporting((open) => !open);
       return;
     }
-    setFixing(check.id);
+    setFixing(c.id);
     try {
       if (action === 'key:create') await call('key:create');
       else if (action === 'settings:bind-loopback') {
-        await call('settings:update', { bindAddress: '127.0.0.1' });
+        await store.saveSettings({ bindAddress: '127.0.0.1' });
         const st = await call('stack:status');
         // A running gateway keeps its old binding until it is recreated.
         if (st.containerId && st.state !== 'stopped' && st.state !== 'absent') {
           await call('stack:stop');
-          onStatus(await call('stack:start'));
+          store.setStatus(await call('stack:start'));
         }
       } else if (action === 'stack:restart') {
         await call('stack:stop');
-        onStatus(await call('stack:start'));
+        store.setStatus(await call('stack:start'));
       }
-      await run();
-    } catch (err) {
-      onError(errorOf(err));
+      await check.run();
     } finally {
       setFixing(null);
+      focusRowIfLost(c.id);
     }
+  });
+
+  /** A check that passes has no fix button (or form) any more: focus its row, not <body>. */
+  function focusRowIfLost(id: string) {
+    focusSoon(() => (document.activeElement === document.body ? list.current?.querySelector<HTMLElement>(`[data-check="${id}"]`) : null));
   }
 
   const counts = { pass: 0, warn: 0, fail: 0 };
@@ -87,10 +77,10 @@ export function SecurityView({ onError, onNavigate, onStatus }: Props) {
   return (
     <div className="view" data-testid="security-view">
       <div className="view-head">
-        <h1 className="view-title">Security</h1>
-        <button className="btn" onClick={run} disabled={running} aria-busy={running}>
-          {running ? 'Checking…' : 'Check again'}
-        </button>
+        <ViewTitle>Security</ViewTitle>
+        <Button onClick={() => void check.run()} inactive={check.busy} aria-busy={check.busy}>
+          {check.busy ? 'Checking…' : 'Check again'}
+        </Button>
       </div>
       {report && (
         <div className={`summary summary-${report.worst}`} role="status" data-testid="security-summary" data-worst={report.worst}>
@@ -100,25 +90,41 @@ export function SecurityView({ onError, onNavigate, onStatus }: Props) {
           {counts.pass} passed, {counts.warn} warnings, {counts.fail} failed · checked {formatTime(report.checkedAt)}
         </div>
       )}
-      <ul className="checks" aria-label="Security checks">
-        {(report?.checks ?? []).map((c) => (
-          <li key={c.id} className={`check check-${c.status}`} data-check={c.id} data-status={c.status}>
-            <Badge tone={TONE[c.status]}>{WORD[c.status]}</Badge>
-            <div className="check-body">
-              <h3>{c.title}</h3>
-              <p>{c.finding}</p>
-              {c.fix && <p className="fix">{c.fix}</p>}
-              {c.action === 'key:import' && c.status !== 'pass' && importing && <ImportEnvForm onError={onError} onDone={() => void run()} />}
-            </div>
-            {c.action && c.status !== 'pass' && (
-              <button className="btn btn-small" onClick={() => fix(c)} disabled={fixing !== null} aria-busy={fixing === c.id}>
-                {fixing === c.id ? 'Fixing…' : FIX_LABEL[c.action]}
-              </button>
-            )}
-          </li>
-        ))}
+      <ul className="checks" aria-label="Security checks" ref={list}>
+        {(report?.checks ?? []).map((c) => {
+          const canFix = !!c.action && c.status !== 'pass';
+          const importOpen = c.action === 'key:import' && canFix && importing;
+          return (
+            <li key={c.id} className={`check check-${c.status}`} data-check={c.id} data-status={c.status} tabIndex={-1} aria-labelledby={`check-${c.id}-title`}>
+              <Badge tone={TONE[c.status]}>{WORD[c.status]}</Badge>
+              <div className="check-body">
+                <h2 id={`check-${c.id}-title`}>{c.title}</h2>
+                <p>{c.finding}</p>
+                {c.fix && <p className="fix">{c.fix}</p>}
+              </div>
+              {canFix && (
+                <Button
+                  className="btn btn-small"
+                  onClick={() => void fix.run(c)}
+                  inactive={fixing !== null}
+                  aria-busy={fixing === c.id}
+                  aria-expanded={c.action === 'key:import' ? importing : undefined}
+                  aria-controls={c.action === 'key:import' ? 'import-form' : undefined}
+                >
+                  {fixing === c.id ? 'Fixing…' : FIX_LABEL[c.action!]}
+                </Button>
+              )}
+              {/* After its button in the DOM, so Tab reaches the form right after opening it. */}
+              {importOpen && (
+                <div className="check-extra">
+                  <ImportEnvForm onDone={() => void check.run().then(() => focusRowIfLost(c.id))} />
+                </div>
+              )}
+            </li>
+          );
+        })}
       </ul>
-      {!report && !running && <p className="muted">No report yet.</p>}
+      {!report && !check.busy && <p className="muted">No report yet.</p>}
     </div>
   );
 }

@@ -1,23 +1,27 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ErrorPayload, KeyInfo } from '../../../shared/api';
+import type { ErrorPayload } from '../../../shared/api';
+import { VIEW_TITLE_ID } from '../a11y/focus';
 import { call, errorOf } from '../bridge';
-import { ErrorNotice } from '../components';
+import { Button, ErrorNotice } from '../components';
+import { useAction, useAppStore, useError } from '../state/hooks';
 
 const RETRY_SECONDS = 5;
 
 /** Docker is not reachable: say how to start it, and keep trying by itself. */
-export function DockerTrouble({ error, onRecovered }: { error: ErrorPayload; onRecovered: () => Promise<void> }) {
+export function DockerTrouble({ error }: { error: ErrorPayload }) {
+  const store = useAppStore();
   const [left, setLeft] = useState(RETRY_SECONDS);
   const [last, setLast] = useState(error);
   const [attempts, setAttempts] = useState(0);
   const busy = useRef(false);
 
+  // The failure of a retry is this screen's content, not an error notice: it is kept here.
   async function retry() {
     if (busy.current) return;
     busy.current = true;
     try {
       await call('stack:status');
-      await onRecovered();
+      await store.refresh();
     } catch (err) {
       setLast(errorOf(err));
       setAttempts((a) => a + 1);
@@ -41,11 +45,18 @@ export function DockerTrouble({ error, onRecovered }: { error: ErrorPayload; onR
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // Spoken once when retrying starts, not at every tick or attempt.
+  const spoken = attempts > 0 ? `Still no Docker engine. Gatehouse keeps trying every ${RETRY_SECONDS} seconds and opens by itself when Docker answers.` : '';
+
   return (
     <main className="trouble" data-testid="docker-trouble">
       <div className="trouble-card">
-        <div className="trouble-icon" aria-hidden="true">⚠</div>
-        <h1>Docker is not running</h1>
+        <div className="trouble-icon" aria-hidden="true">
+          ⚠
+        </div>
+        <h1 id={VIEW_TITLE_ID} tabIndex={-1}>
+          Docker is not running
+        </h1>
         <p>Gatehouse runs the gateway in Docker and cannot reach the Docker engine.</p>
         <ErrorNotice error={last} />
         <h2>How to start it</h2>
@@ -60,45 +71,40 @@ export function DockerTrouble({ error, onRecovered }: { error: ErrorPayload; onR
             <strong>Remote engine:</strong> check <code>DOCKER_HOST</code> points at a running engine.
           </li>
         </ul>
-        <p className="muted" role="status" aria-live="polite" data-testid="retry-countdown">
+        <p className="muted" data-testid="retry-countdown">
           Trying again in {left} s{attempts > 0 ? ` (tried ${attempts} time${attempts === 1 ? '' : 's'})` : ''}.
         </p>
-        <button className="btn btn-primary" onClick={retry} autoFocus>
+        <p className="sr-only" role="status" data-testid="retry-announcer">
+          {spoken}
+        </p>
+        <Button className="btn btn-primary" onClick={() => void retry()} autoFocus>
           Try now
-        </button>
+        </Button>
       </div>
     </main>
   );
 }
 
 /** No key yet: one click creates it in the keychain. */
-export function FirstRun({ onCreated }: { onCreated: (k: KeyInfo) => void }) {
-  const [error, setError] = useState<ErrorPayload | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function create() {
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await call('key:create'));
-    } catch (err) {
-      setError(errorOf(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+export function FirstRun() {
+  const store = useAppStore();
+  const { error } = useError();
+  const create = useAction(async () => store.setKey(await call('key:create')));
   return (
     <main className="trouble" data-testid="first-run">
       <div className="trouble-card">
         <div className="brand-mark large" aria-hidden="true" />
-        <h1>Welcome to Gatehouse</h1>
+        <h1 id={VIEW_TITLE_ID} tabIndex={-1}>
+          Welcome to Gatehouse
+        </h1>
         <p>
           Your gateway needs a master key: the only thing that stands between the network and your Claude account. Gatehouse creates a strong one
           and keeps it in your system keychain, never in a file.
         </p>
         <ErrorNotice error={error} />
-        <button className="btn btn-primary btn-large" onClick={create} disabled={busy} autoFocus data-testid="create-key">
-          {busy ? 'Creating…' : 'Create master key'}
-        </button>
+        <Button className="btn btn-primary btn-large" onClick={() => void create.run()} inactive={create.busy} autoFocus data-testid="create-key">
+          {create.busy ? 'Creating…' : 'Create master key'}
+        </Button>
       </div>
     </main>
   );

@@ -269,9 +269,49 @@ export interface Settings {
   /** How long `start` waits for the gateway to become healthy before HEALTH_TIMEOUT. */
   startTimeoutSeconds: number;
   database: DatabaseSettings;
+  /** HTTPS for the gateway (needed whenever it is published beyond this machine). */
+  tls: TlsSettings;
 }
 
-export type SettingsPatch = Partial<Omit<Settings, 'database'>> & { database?: Partial<DatabaseSettings> };
+/** off: plain HTTP; local: a certificate from Gatehouse's own CA; custom: the user's certificate and key files. */
+export type TlsMode = 'off' | 'local' | 'custom';
+
+export interface TlsSettings {
+  mode: TlsMode;
+  /** custom mode: PEM certificate (chain) file, absolute path. */
+  certFile: string | null;
+  /** custom mode: PEM private key file, absolute path (read at each start, never copied to another file). */
+  keyFile: string | null;
+}
+
+/** One certificate as `gatehouse tls status` and the Settings view show it. */
+export interface TlsCertificateSummary {
+  subject: string;
+  issuer: string;
+  /** DNS names and IP addresses (SubjectAltName). */
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  daysLeft: number;
+  /** SHA-256 of the certificate, "AA:BB:…". */
+  sha256: string;
+}
+
+export interface TlsStatus {
+  mode: TlsMode;
+  /** The gateway's certificate on hand (local: the last one issued; custom: the given file); null when none. */
+  certificate: TlsCertificateSummary | null;
+  /** The local CA (exists once `tls enable` or `tls ca` ran); null otherwise. */
+  ca: TlsCertificateSummary | null;
+  /** Where the CA certificate is kept (public; give it to clients to trust). */
+  caFile: string;
+  /** Names clients may use for the gateway now (from the bind address). */
+  wantedNames: string[];
+  /** What is wrong or due (e.g. "renewed at the next start: …"); null when nothing. */
+  problem: string | null;
+}
+
+export type SettingsPatch = Partial<Omit<Settings, 'database' | 'tls'>> & { database?: Partial<DatabaseSettings>; tls?: Partial<TlsSettings> };
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -297,6 +337,7 @@ export type ErrorCode =
   | 'TOKEN_INVALID'
   | 'CLIPBOARD_UNAVAILABLE'
   | 'DATABASE_FAILED'
+  | 'TLS_INVALID'
   | 'FORBIDDEN_SENDER'
   | 'NOT_FOUND'
   | 'INTERNAL';

@@ -5,10 +5,11 @@ import { LOGS_COMMANDS } from './logs-commands';
 import { KEY_COMMANDS } from './key-commands';
 import { DB_COMMANDS } from './db-commands';
 import { SETTINGS_COMMANDS } from './settings-commands';
+import { TLS_COMMANDS } from './tls-commands';
 
 /**
  * Every `gatehouse` command. Each area keeps its commands in its own module
  * (stack-commands.ts, key-commands.ts, logs-commands.ts, security-commands.ts) and adds
  * them here.
  */
-export const COMMANDS: CliCommand[] = [...STACK_COMMANDS, ...SECURITY_COMMANDS, ...LOGS_COMMANDS, ...KEY_COMMANDS, ...DB_COMMANDS, ...SETTINGS_COMMANDS];
+export const COMMANDS: CliCommand[] = [...STACK_COMMANDS, ...SECURITY_COMMANDS, ...LOGS_COMMANDS, ...KEY_COMMANDS, ...DB_COMMANDS, ...SETTINGS_COMMANDS, ...TLS_COMMANDS];

@@ -14,6 +14,7 @@ import { gatewaySecretEnv } from './secrets/gateway-env';
 import { KeyRotation } from './secrets/rotation';
 import { ClaudeLogin } from './secrets/claude-token';
 import { LogEngine } from './logs/log-engine';
+import { GatewayTls } from './tls/gateway-tls';
 
 export interface GatehouseOptions {
   env?: NodeJS.ProcessEnv;
@@ -49,6 +50,8 @@ export class Gatehouse {
   /** Claude token in the keychain, login in the credentials volume. */
   readonly claude: ClaudeLogin;
   readonly logs: LogEngine;
+  /** HTTPS for the gateway: the local CA, the gateway certificate, custom certificates. */
+  readonly tls: GatewayTls;
 
   private constructor(options: GatehouseOptions) {
     this.env = options.env ?? process.env;
@@ -57,6 +60,7 @@ export class Gatehouse {
     this.state = new StateStore({ home: this.home });
     this.secrets = options.secrets ?? new KeytarSecretStore(keychainService(this.env));
     this.keys = new KeyManager(this.secrets, this.state);
+    this.tls = new GatewayTls({ home: this.home, secrets: this.secrets, settings: this.settings });
     // The database uses the stack's Docker client, pull and network (created lazily on first use).
     this.database = new DatabaseService({
       env: this.env,

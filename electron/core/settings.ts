@@ -50,9 +50,17 @@ export const settingsSchema = z
         .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a Docker volume name')
         .nullable(),
     }),
+    tls: z.object({
+      mode: z.enum(['off', 'local', 'custom']),
+      certFile: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path').nullable(),
+      keyFile: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path').nullable(),
+    }),
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.tls.mode === 'custom' && (!s.tls.certFile || !s.tls.keyFile)) {
+      ctx.addIssue({ code: 'custom', path: ['tls', s.tls.certFile ? 'keyFile' : 'certFile'], message: 'is needed when tls.mode is "custom" (`gatehouse tls enable --cert PATH --key PATH`)' });
+    }
     for (const name of Object.keys(s.extraEnv)) {
       if (RESERVED_ENV.has(name)) {
         ctx.addIssue({
@@ -78,6 +86,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // LiteLLM with a large config can take a minute to boot on a slow machine.
   startTimeoutSeconds: 120,
   database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
+  tls: { mode: 'off', certFile: null, keyFile: null },
 };
 
 /** zod's "Invalid input: expected number, received string" said for a person, with the value found. */
@@ -127,7 +136,7 @@ export function validateSettings(candidate: unknown, source: string): Settings {
 }
 
 function mergePatch(base: Settings, patch: SettingsPatch): Settings {
-  return { ...base, ...patch, database: { ...base.database, ...(patch.database ?? {}) } };
+  return { ...base, ...patch, database: { ...base.database, ...(patch.database ?? {}) }, tls: { ...base.tls, ...(patch.tls ?? {}) } };
 }
 
 /** The GATEHOUSE_* variable that overrides each setting (`gatehouse settings` names them). */

@@ -20,6 +20,10 @@ export const ACCOUNTS = {
   saltKey: 'litellm-salt-key',
   claudeToken: 'claude-code-oauth-token',
   databasePassword: 'postgres-password',
+  /** The local CA's private key (PKCS#8 PEM); its certificate is public and kept in <home>/tls/ca.pem. */
+  tlsCaKey: 'tls-ca-key',
+  /** The gateway certificate's private key, replaced at each issuance. */
+  tlsGatewayKey: 'tls-gateway-key',
 } as const;
 
 export const DEFAULT_KEYCHAIN_SERVICE = 'Gatehouse';

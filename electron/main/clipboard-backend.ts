@@ -1,5 +1,7 @@
 import { ClipboardItem, clipboard } from 'electron';
+import { GatehouseError } from '../core/errors';
 import type { ClipboardBackend } from '../core/secrets/clipboard';
+import { isWaylandSession, judgeCopy, readThroughWlPaste, sha256 } from './clipboard-check';
 
 /**
  * The system clipboard for the key's copy-and-clear, over Electron's clipboard module (the core's
@@ -9,6 +11,8 @@ import type { ClipboardBackend } from '../core/secrets/clipboard';
  */
 export class ElectronClipboardBackend implements ClipboardBackend {
   readonly name = 'Electron clipboard';
+  /** `windowFocused`: whether the app's window has keyboard focus (Wayland accepts only its writes). */
+  constructor(private readonly windowFocused: () => boolean = () => false) {}
 
   async readText(): Promise<string | null> {
     const text = await clipboard.readText();
@@ -22,10 +26,25 @@ export class ElectronClipboardBackend implements ClipboardBackend {
 
   async writeSecret(text: string): Promise<{ concealed: boolean }> {
     await clipboard.write([new ClipboardItem({ 'text/plain': text, ...secretMarkers() })]);
+    if (isWaylandSession(process.platform, process.env)) {
+      const verdict = judgeCopy(await readThroughWlPaste(), sha256(text), this.windowFocused());
+      if (!verdict.ok) {
+        throw new GatehouseError(
+          'CLIPBOARD_UNAVAILABLE',
+          `The key was not copied. ${verdict.why}`,
+          'Open the Gatehouse window and use Copy there; with wl-clipboard installed Gatehouse can also check copies made from the tray.',
+        );
+      }
+    }
     return { concealed: true };
   }
 
   async clear(): Promise<void> {
+    clipboard.clear();
+  }
+
+  /** Synchronous clear, for a quit the OS asks for (nothing may be awaited then). */
+  clearSync(): void {
     clipboard.clear();
   }
 }

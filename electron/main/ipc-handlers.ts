@@ -1,9 +1,9 @@
-import type { AppHardening, ClipboardState } from '../../shared/api';
+import type { AppHardening, ClipboardState, Settings, SettingsPatch } from '../../shared/api';
 import { GatehouseError } from '../core/errors';
 import type { Gatehouse } from '../core/gatehouse';
 import type { ClipboardGuard } from '../core/secrets/clipboard';
 import { importEnvFile } from '../core/secrets/env-import';
-import { isAllowedExternalUrl } from './external-links';
+import { externalUrlToOpen } from './external-links';
 import type { InvokeHandlers } from './ipc-main';
 
 /**
@@ -18,7 +18,7 @@ export interface MainServices {
   keyClipboard: ClipboardGuard;
   /** Writes non-secret text (an URL, a fingerprint) to the clipboard. */
   copyText(text: string): Promise<void>;
-  /** Opens an already allow-listed URL in the user's browser. */
+  /** Opens an already allow-listed, normalised URL (externalUrlToOpen's result) in the user's browser. */
   openExternal(url: string): Promise<void>;
   /** What the window's hardening actually is (read from the live window, not assumed). */
   hardening(): AppHardening;
@@ -27,10 +27,44 @@ export interface MainServices {
    * a background page or a script cannot pull the key unseen.
    */
   revealAllowed(): boolean;
+  /**
+   * Whether the user has just clicked or typed in the app's window (input main saw itself, within
+   * Chromium's activation lifetime): main's confirmation of the page's user gesture for the calls
+   * that hand out the key.
+   */
+  userGesture(): boolean;
+  /**
+   * Asks the user, in main's own dialog, whether the gateway may run `to` instead of `from`. The
+   * image decides what code gets the master key, so the page alone cannot change it.
+   */
+  confirmImageChange(from: string, to: string): Promise<boolean>;
   /** Asks where to save an export; null when the user cancelled. */
   chooseExportPath(defaultName: string): Promise<string | null>;
   /** Asks which docker-compose .env file to import; null when the user cancelled. */
   chooseEnvFile(): Promise<string | null>;
+}
+
+/** The image a settings patch would switch the gateway to, or null when it keeps the current one. */
+export function imageChange(current: Pick<Settings, 'image'>, patch: SettingsPatch): { from: string; to: string } | null {
+  if (patch.image === undefined || patch.image === current.image) return null;
+  return { from: current.image, to: patch.image };
+}
+
+/** Copies the key with the configured auto-clear: the window's key:copy and the tray's "Copy key". */
+export async function copyKeyToClipboard(core: Gatehouse, keyClipboard: ClipboardGuard): Promise<ClipboardState> {
+  const [key, settings] = await Promise.all([core.keys.require(), core.settings.get()]);
+  const { active, clearsAt, secondsLeft } = await keyClipboard.copy(key, settings.clipboardClearSeconds);
+  return { active, clearsAt, secondsLeft };
+}
+
+function requireUserGesture(services: MainServices, what: string): void {
+  if (!services.userGesture()) {
+    throw new GatehouseError(
+      'FORBIDDEN_SENDER',
+      `${what} runs only right after a click or key press in the Gatehouse window; this call came without one, so it was refused.`,
+      'Click the button in the Gatehouse window again.',
+    );
+  }
 }
 
 export function createHandlers(core: Gatehouse, services: MainServices): InvokeHandlers {
@@ -46,9 +80,8 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     },
     'key:rotate': () => core.rotation.rotate(),
     'key:copy': async (): Promise<ClipboardState> => {
-      const [key, settings] = await Promise.all([core.keys.require(), core.settings.get()]);
-      const { active, clearsAt, secondsLeft } = await services.keyClipboard.copy(key, settings.clipboardClearSeconds);
-      return { active, clearsAt, secondsLeft };
+      requireUserGesture(services, 'Copying the key');
+      return copyKeyToClipboard(core, services.keyClipboard);
     },
     'key:reveal': async () => {
       if (!services.revealAllowed()) {
@@ -58,6 +91,7 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
           'Bring the Gatehouse window to the front and click Reveal again.',
         );
       }
+      requireUserGesture(services, 'Revealing the key');
       return core.keys.require();
     },
 
@@ -85,21 +119,29 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'security:run': () => core.security.run(),
 
     'settings:get': () => core.settings.get(),
-    'settings:update': (patch) => core.settings.update(patch),
+    'settings:update': async (patch) => {
+      const change = imageChange(await core.settings.get(), patch);
+      if (change && !(await services.confirmImageChange(change.from, change.to))) {
+        throw new GatehouseError('CANCELLED', `The gateway image stays ${change.from}: the change to ${change.to} was not confirmed.`, null);
+      }
+      return core.settings.update(patch);
+    },
 
     'app:hardening': async () => services.hardening(),
     'app:open-external': async (url) => {
       const settings = await core.settings.get();
       const gateway = `http://${settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress}:${settings.port}`;
-      if (!isAllowedExternalUrl(url, gateway)) {
+      // What was checked is what is opened: the parsed, normalised href, never the raw text.
+      const href = externalUrlToOpen(url, gateway);
+      if (href === null) {
         throw new GatehouseError(
           'INVALID_ARGUMENT',
           `Gatehouse opens only its documentation sites and your gateway in the browser; "${safeOrigin(url)}" is not one of them.`,
           null,
         );
       }
-      // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK reached only after isAllowedExternalUrl above
-      await services.openExternal(url);
+      // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK reached only with the href externalUrlToOpen allowed above
+      await services.openExternal(href);
     },
     'app:copy-text': (text) => services.copyText(text),
   };

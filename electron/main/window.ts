@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AppHardening } from '../../shared/api';
 import { RENDERER_CSP } from './csp';
-import { isAllowedExternalUrl } from './external-links';
+import { externalUrlToOpen } from './external-links';
+import { mayNavigate } from './navigation';
 
 /**
  * One hardening for every window the app opens. The choices follow Electron's security
@@ -47,12 +48,14 @@ export function hardenWindow(win: BrowserWindow, appUrl: string, gatewayUrl: () 
   const wc: WebContents = win.webContents;
   wc.setWindowOpenHandler(({ url }) => {
     // Links with target=_blank to an allow-listed site open in the browser; nothing opens in-app.
-    // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK only URLs that pass the https allow-list (external-links.ts) are opened
-    if (isAllowedExternalUrl(url, gatewayUrl())) void shell.openExternal(url);
+    // What the allow-list judged is what opens: the normalised href, never the raw text.
+    const href = externalUrlToOpen(url, gatewayUrl());
+    // electronegativity-justified: OPEN_EXTERNAL_JS_CHECK only the href that passed the allow-list (external-links.ts) is opened
+    if (href !== null) void shell.openExternal(href);
     return { action: 'deny' };
   });
-  wc.on('will-navigate', (event, url) => {
-    if (url !== appUrl) event.preventDefault();
+  wc.on('will-navigate', (event) => {
+    if (!mayNavigate(event, appUrl)) event.preventDefault();
   });
   wc.on('will-redirect', (event) => event.preventDefault());
   wc.on('will-attach-webview', (event) => event.preventDefault());
@@ -79,7 +82,8 @@ export function hardeningReport(win: BrowserWindow | null): AppHardening {
   };
 }
 
-export function createMainWindow(distDir: string, gatewayUrl: () => string | null): { win: BrowserWindow; appUrl: string } {
+/** `devTools`: false in packaged builds, where code typed into DevTools would pass the trusted-page gate. */
+export function createMainWindow(distDir: string, gatewayUrl: () => string | null, devTools: boolean): { win: BrowserWindow; appUrl: string } {
   const indexFile = path.join(distDir, 'renderer', 'index.html');
   const appUrl = pathToFileURL(indexFile).href;
   // electronegativity-justified: CONTEXT_ISOLATION_JS_CHECK contextIsolation: true comes from the frozen WEB_PREFERENCES spread below, which the static check cannot follow
@@ -96,7 +100,7 @@ export function createMainWindow(distDir: string, gatewayUrl: () => string | nul
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#0f1115' : '#f6f7f9',
     autoHideMenuBar: true,
     // electronegativity-justified: PRELOAD_JS_CHECK the bundled sandboxed preload exposes only the frozen typed bridge (invoke on contract channels, on for contract events)
-    webPreferences: { ...WEB_PREFERENCES, preload: path.join(distDir, 'preload.cjs') },
+    webPreferences: { ...WEB_PREFERENCES, devTools, preload: path.join(distDir, 'preload.cjs') },
   });
   hardenWindow(win, appUrl, gatewayUrl);
   win.once('ready-to-show', () => win.show());

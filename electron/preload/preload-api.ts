@@ -17,13 +17,29 @@ export interface IpcRendererLike {
 }
 
 const invokeChannels = new Set<string>(INVOKE_CHANNELS);
+
+/**
+ * Calls that hand out the master key. The page may make them only while the user is acting on
+ * it (Chromium's transient user activation: a click or key press within the last few seconds),
+ * so a script running on its own, or one injected later, cannot pull the key unseen. Main
+ * confirms with the input it saw itself; this is the first of the two checks.
+ */
+export const USER_GESTURE_CHANNELS: ReadonlySet<InvokeChannel> = new Set<InvokeChannel>(['key:reveal', 'key:copy']);
+
+export interface BridgeOptions {
+  /**
+   * Whether the page has transient user activation now (`navigator.userActivation.isActive` in
+   * the preload). Without it the gesture rule is left to main alone.
+   */
+  userActivation?: () => boolean;
+}
 const eventNames = new Set<string>(EVENT_NAMES);
 
 function isEnvelope(value: unknown): value is InvokeEnvelope<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
 
-export function createBridge(ipcRenderer: IpcRendererLike): GatehouseBridge {
+export function createBridge(ipcRenderer: IpcRendererLike, options: BridgeOptions = {}): GatehouseBridge {
   // One ipcRenderer listener for all events, fanned out here: the renderer can subscribe and
   // unsubscribe freely without piling up listeners on the IPC channel.
   const listeners = new Map<EventName, Set<(data: never) => void>>();
@@ -45,6 +61,13 @@ export function createBridge(ipcRenderer: IpcRendererLike): GatehouseBridge {
     async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']> {
       if (!invokeChannels.has(channel)) {
         throw new BridgeError({ code: 'INVALID_ARGUMENT', message: `"${String(channel)}" is not a Gatehouse method.`, fix: null });
+      }
+      if (USER_GESTURE_CHANNELS.has(channel) && options.userActivation && !options.userActivation()) {
+        throw new BridgeError({
+          code: 'FORBIDDEN_SENDER',
+          message: `"${channel}" hands out the master key, so it runs only right after a click or key press in the Gatehouse window.`,
+          fix: 'Click the button in the Gatehouse window.',
+        });
       }
       const reply = await ipcRenderer.invoke(channel, ...args);
       if (!isEnvelope(reply)) {

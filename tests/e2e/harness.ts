@@ -168,6 +168,10 @@ export async function launchApp(opts: AppOptions): Promise<AppUnderTest> {
     },
     // The harness page is always the focused page of its own browser.
     revealAllowed: () => true,
+    // Playwright's clicks are real input to the page; main's own input record exists only in Electron.
+    userGesture: () => true,
+    // Main's image-change dialog: the browser harness has none, so a change is confirmed.
+    confirmImageChange: async () => true,
     chooseExportPath: async (name) => path.join(exportDir, name),
     // Main's open dialog, answered by the test (pickEnvFile); nothing picked = cancelled.
     chooseEnvFile: async () => envFilePicks.shift() ?? null,

@@ -29,6 +29,9 @@ describe('IPC handlers over the real core', () => {
   let bridge: GatehouseBridge;
   let home: string;
   let revealAllowed = false;
+  let userGesture = true;
+  let confirmImage = false;
+  const imageQuestions: Array<{ from: string; to: string }> = [];
   let exportPath: string | null = null;
   const opened: string[] = [];
   const states: ClipboardState[] = [];
@@ -51,6 +54,11 @@ describe('IPC handlers over the real core', () => {
         throw new GatehouseError('NOT_FOUND', 'There is no Electron window in this test.', null);
       },
       revealAllowed: () => revealAllowed,
+      userGesture: () => userGesture,
+      confirmImageChange: async (from, to) => {
+        imageQuestions.push({ from, to });
+        return confirmImage;
+      },
       chooseEnvFile: async () => null,
       chooseExportPath: async () => exportPath,
     });
@@ -82,6 +90,22 @@ describe('IPC handlers over the real core', () => {
     assert.equal(secretHash(await bridge.invoke('key:reveal')), secretHash((await core.keys.get())!));
   });
 
+  test('key:reveal and key:copy are refused without a user gesture main saw, even with the window in front', async () => {
+    revealAllowed = true;
+    userGesture = false;
+    try {
+      for (const channel of ['key:reveal', 'key:copy'] as const) {
+        await assert.rejects(bridge.invoke(channel), (err: unknown) => {
+          const p = payloadFromError(err);
+          return p.code === 'FORBIDDEN_SENDER' && /click or key press/.test(p.message) && !p.message.includes('sk-');
+        });
+      }
+      assert.notEqual(secretHash((await clip.readText()) ?? ''), secretHash((await core.keys.get())!), 'nothing was copied');
+    } finally {
+      userGesture = true;
+    }
+  });
+
   test('key:copy puts the key on the clipboard with the configured countdown, never in the reply', async () => {
     const st = await bridge.invoke('key:copy');
     assert.equal(st.active, true);
@@ -91,14 +115,16 @@ describe('IPC handlers over the real core', () => {
     assert.ok(states.some((s) => s.active));
   });
 
-  test('app:open-external opens allow-listed sites only', async () => {
+  test('app:open-external opens allow-listed sites only, and opens the normalised URL it checked', async () => {
     await bridge.invoke('app:open-external', 'https://docs.litellm.ai/docs/');
     assert.deepEqual(opened, ['https://docs.litellm.ai/docs/']);
-    await assert.rejects(bridge.invoke('app:open-external', 'https://evil.example/'), (err: unknown) => {
-      const p = payloadFromError(err);
-      return p.code === 'INVALID_ARGUMENT' && /https:\/\/evil\.example/.test(p.message);
-    });
-    assert.equal(opened.length, 1);
+    // Checked and opened as one parsed URL: host lower-cased, dot segments and backslashes resolved.
+    await bridge.invoke('app:open-external', 'https://DOCS.litellm.ai/docs/x/../proxy\\quick_start');
+    assert.equal(opened[1], 'https://docs.litellm.ai/docs/proxy/quick_start');
+    for (const url of ['https://evil.example/', 'https://github.com/someone-else/litellm', 'https://docs.litellm.ai/docs/../blog']) {
+      await assert.rejects(bridge.invoke('app:open-external', url), (err: unknown) => payloadFromError(err).code === 'INVALID_ARGUMENT');
+    }
+    assert.equal(opened.length, 2);
   });
 
   test('logs:export writes where main’s dialog says, and nothing when the user cancels', async () => {
@@ -108,6 +134,22 @@ describe('IPC handlers over the real core', () => {
     const r = await bridge.invoke('logs:export', {}, 'jsonl');
     assert.equal(r.path, exportPath);
     assert.ok(fs.existsSync(exportPath));
+  });
+
+  test('settings:update asks main’s dialog before changing the image, and keeps it when declined', async () => {
+    const before = (await core.settings.get()).image;
+    const other = `${before.split(':')[0]}:other-tag`;
+    confirmImage = false;
+    await assert.rejects(bridge.invoke('settings:update', { image: other }), (err: unknown) => payloadFromError(err).code === 'CANCELLED');
+    assert.deepEqual(imageQuestions, [{ from: before, to: other }]);
+    assert.equal((await core.settings.get()).image, before);
+    // The same image, or a patch without one, asks nothing.
+    await bridge.invoke('settings:update', { image: before, clipboardClearSeconds: 30 });
+    assert.equal(imageQuestions.length, 1);
+    confirmImage = true;
+    assert.equal((await bridge.invoke('settings:update', { image: other })).image, other);
+    assert.equal(imageQuestions.length, 2);
+    await core.settings.update({ image: before });
   });
 
   test('settings:update goes through the core’s validation (field, reason and fix cross the bridge)', async () => {

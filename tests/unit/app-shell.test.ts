@@ -5,7 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { LogEntry, LogLevel, SecurityCheck, StackStatus } from '../../shared/api';
 import { RENDERER_CSP } from '../../electron/main/csp';
-import { isAllowedExternalUrl } from '../../electron/main/external-links';
+import { externalUrlToOpen, isAllowedExternalUrl } from '../../electron/main/external-links';
 import { NotificationRules } from '../../electron/main/notification-rules';
 import { drawBadge } from '../../electron/main/png';
 import { trayLook } from '../../electron/main/tray-state';
@@ -26,24 +26,39 @@ describe('renderer CSP', () => {
 });
 
 describe('openExternal allow-list', () => {
-  it('allows the documentation sites over https and the gateway origin only', () => {
+  it('allows the documentation paths over https and the gateway’s UI only', () => {
     assert.equal(isAllowedExternalUrl('https://docs.litellm.ai/docs/proxy/quick_start'), true);
     assert.equal(isAllowedExternalUrl('https://github.com/BerriAI/litellm'), true);
+    assert.equal(isAllowedExternalUrl('https://github.com/BerriAI/litellm/issues/1'), true);
     assert.equal(isAllowedExternalUrl('http://127.0.0.1:4000/ui', 'http://127.0.0.1:4000'), true);
+    assert.equal(isAllowedExternalUrl('http://127.0.0.1:4000/ui/', 'http://127.0.0.1:4000'), true);
   });
   it('refuses everything else', () => {
     for (const url of [
-      'http://docs.litellm.ai/', // not https
-      'https://docs.litellm.ai.evil.example/',
-      'https://user:pass@github.com/',
+      'http://docs.litellm.ai/docs/', // not https
+      'https://docs.litellm.ai.evil.example/docs/',
+      'https://user:pass@github.com/BerriAI/litellm',
+      'https://github.com/', // an allowed host, but not an allowed path
+      'https://github.com/BerriAI/litellm-evil', // a prefix, not a whole segment
+      'https://github.com/attacker/BerriAI/litellm',
+      'https://github.com/BerriAI/litellm%2F..%2F..%2Fattacker', // encoded slashes are not segments
+      'https://github.com/BerriAI/litellm/../../attacker/repo', // dot segments resolve to /attacker/repo
+      'https://docs.litellm.ai:8443/docs/',
       'file:///etc/passwd',
       'smb://host/share',
       'javascript:alert(1)',
-      'http://127.0.0.1:4001/',
+      'http://127.0.0.1:4001/ui',
+      'http://127.0.0.1:4000/key/generate', // the gateway’s API, not its UI
+      'http://127.0.0.1:4000/', // the gateway’s root
       'not a url',
     ]) {
       assert.equal(isAllowedExternalUrl(url, 'http://127.0.0.1:4000'), false, url);
     }
+  });
+  it('hands out the normalised href it judged, never the raw text', () => {
+    assert.equal(externalUrlToOpen('https://DOCS.LiteLLM.ai/docs/a/../proxy\\quick_start'), 'https://docs.litellm.ai/docs/proxy/quick_start');
+    assert.equal(externalUrlToOpen('https://docs.docker.com/engine/security/ rootless'), 'https://docs.docker.com/engine/security/%20rootless');
+    assert.equal(externalUrlToOpen('https://github.com/BerriAI/litellm/..'), null);
   });
 });
 

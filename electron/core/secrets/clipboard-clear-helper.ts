@@ -71,7 +71,7 @@ async function readStdin(): Promise<string> {
   return data;
 }
 
-async function helperMain(): Promise<void> {
+export async function helperMain(): Promise<void> {
   const order = JSON.parse(await readStdin()) as HelperOrder;
   const wait = Math.max(0, Date.parse(order.clearsAt) - Date.now());
   await new Promise((r) => setTimeout(r, wait));

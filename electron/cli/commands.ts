@@ -5,6 +5,7 @@ import { LOGS_COMMANDS } from './logs-commands';
 import { KEY_COMMANDS } from './key-commands';
 import { DB_COMMANDS } from './db-commands';
 import { SETTINGS_COMMANDS } from './settings-commands';
+import { REMOVE_COMMAND } from './remove-command';
 import { TLS_COMMANDS } from './tls-commands';
 
 /**
@@ -12,4 +13,4 @@ import { TLS_COMMANDS } from './tls-commands';
  * (stack-commands.ts, key-commands.ts, logs-commands.ts, security-commands.ts) and adds
  * them here.
  */
-export const COMMANDS: CliCommand[] = [...STACK_COMMANDS, ...SECURITY_COMMANDS, ...LOGS_COMMANDS, ...KEY_COMMANDS, ...DB_COMMANDS, ...SETTINGS_COMMANDS, ...TLS_COMMANDS];
+export const COMMANDS: CliCommand[] = [...STACK_COMMANDS, REMOVE_COMMAND, ...SECURITY_COMMANDS, ...LOGS_COMMANDS, ...KEY_COMMANDS, ...DB_COMMANDS, ...SETTINGS_COMMANDS, ...TLS_COMMANDS];

@@ -61,7 +61,7 @@ describe('Claude token and login status', () => {
 
   test('on a terminal the token is typed without echo (a real pty through script(1))', async () => {
     const token = 'sk-ant-oat01-' + crypto.randomBytes(70).toString('base64url');
-    const cli = `'${process.execPath}' --import tsx '${path.join(ROOT, 'electron', 'cli.ts')}' claude set-token`;
+    const cli = `'${process.execPath}' --import tsx '${path.join(ROOT, 'electron', 'cli', 'main.ts')}' claude set-token`;
     const out = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
       const child = spawn('script', ['-qfec', cli, '/dev/null'], { cwd: ROOT, env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let text = '';

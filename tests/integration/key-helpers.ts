@@ -19,7 +19,7 @@ export interface CliRun {
 /** Runs `gatehouse …` from the checkout (node + tsx) with optional stdin, bounded in time. */
 export function gatehouse(args: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), ...args], {
       cwd: ROOT,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

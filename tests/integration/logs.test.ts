@@ -307,7 +307,7 @@ describe('log engine against the stand-in', { timeout: 180_000 }, () => {
   });
 
   test('CLI: logs --follow keeps streaming across a recreated container, with a marker line', async () => {
-    const cmd = [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'logs', '--follow', '--since', '1m'];
+    const cmd = [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), 'logs', '--follow', '--since', '1m'];
     const child = spawn(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';

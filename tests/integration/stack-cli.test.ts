@@ -133,7 +133,7 @@ describe('gatehouse start interrupted', () => {
   });
 
   test('Ctrl-C during a start cancels it and removes what it created', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'start'], { cwd: ROOT, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), 'start'], { cwd: ROOT, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

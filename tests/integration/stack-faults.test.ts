@@ -151,7 +151,7 @@ describe('start faults', () => {
       // Session 1 creates the login keyring with one password; session 2 cannot unlock it.
       const create = await inSession(dataHome, 'first-password', [process.execPath, '-e', `require(${JSON.stringify(path.join(ROOT, 'node_modules', 'keytar'))}).setPassword('gh-probe', 'a', 'b').then(() => console.log('stored'))`], t.env);
       assert.match(create.stdout, /stored/, create.stderr);
-      const r = await inSession(dataHome, 'another-password', [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'start'], t.env);
+      const r = await inSession(dataHome, 'another-password', [process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), 'start'], t.env);
       assertFails(r, 'KEYCHAIN_LOCKED', /keychain is locked/);
       assert.deepEqual(await stackContainers(t.stack), []);
     } finally {

@@ -118,7 +118,7 @@ export interface CliResult {
 
 /** Runs `gatehouse …` as a user would from a checkout (node + tsx), bounded in time. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; wrap?: string[] } = {}): Promise<CliResult> {
-  const cmd = [...(options.wrap ?? []), process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), ...args];
+  const cmd = [...(options.wrap ?? []), process.execPath, '--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), ...args];
   return runCommand(cmd, env, options.timeoutMs ?? 60_000, `gatehouse ${args.join(' ')}`);
 }
 

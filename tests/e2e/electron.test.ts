@@ -1,17 +1,23 @@
 /// <reference lib="dom" />
 /**
  * The main scenarios in the real Electron app, through Playwright's _electron.launch: the built
- * main process (dist/electron/main.js), the bundled sandboxed preload, the hardened window.
+ * main process (dist/electron/main/main.js), the bundled sandboxed preload, the hardened window.
  * They run wherever an Electron binary is installed (a developer's machine, a CI with network);
  * here electron's postinstall download is blocked, so they skip and say why.
+ *
+ * The app gets a display of its own (a private Xvfb, or Chromium's headless Ozone platform
+ * where Xvfb is not installed) and a temporary --user-data-dir, so it never meets a developer's
+ * running Gatehouse (which holds the single-instance lock of the default user data folder).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright';
 import { SEED, testStack, type TestStack } from '../integration/stack-helpers';
-import { authStatus } from '../integration/key-helpers';
+import { authStatus, startXvfb, type XServer } from '../integration/key-helpers';
 import { ROOT } from './harness';
 
 const ELECTRON_DIST = path.join(ROOT, 'node_modules', 'electron', 'dist');
@@ -28,21 +34,73 @@ function skipReason(): string | false {
 
 const skip = skipReason();
 
+function hasXvfb(): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, 'Xvfb')));
+}
+
+/** Switches and environment for one launch: its own display (or none needed) and its own user data. */
+function launchOptions(base: NodeJS.ProcessEnv, x: XServer | null, userDataDir: string): { args: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x ? { ...base, DISPLAY: x.display } : base)) if (v !== undefined) env[k] = v;
+  delete env.WAYLAND_DISPLAY;
+  env.ELECTRON_ENABLE_LOGGING = '0';
+  const display = x ? [] : ['--ozone-platform=headless'];
+  return { args: [...display, `--user-data-dir=${userDataDir}`, ROOT], env };
+}
+
 describe('Electron app (_electron.launch)', { timeout: 5 * 60_000 }, () => {
   let stack: TestStack;
   let app: ElectronApplication;
   let page: Page;
+  let x: XServer | null = null;
+  let userData: string;
 
   before(async () => {
     if (skip) return;
     stack = await testStack('e2e-electron', SEED);
-    app = await _electron.launch({ args: [ROOT], env: { ...stack.env, ELECTRON_ENABLE_LOGGING: '0' } as Record<string, string>, timeout: 60_000 });
+    x = hasXvfb() ? await startXvfb() : null;
+    userData = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-electron-userdata-'));
+    const { args, env } = launchOptions(stack.env, x, userData);
+    app = await _electron.launch({ args, env, timeout: 60_000 });
     page = await app.firstWindow();
   });
 
   after(async () => {
     await app?.close().catch(() => undefined);
+    await x?.stop();
     await stack?.cleanup();
+    if (userData) fs.rmSync(userData, { recursive: true, force: true });
+  });
+
+  test('Chromium keeps its data in the given --user-data-dir, outside Gatehouse’s home', { skip }, async () => {
+    const dirs = await app.evaluate(({ app: a }) => ({ userData: a.getPath('userData'), name: a.getName() }));
+    assert.equal(path.resolve(dirs.userData), path.resolve(userData));
+    assert.equal(dirs.name, 'Gatehouse');
+    const home = stack.env.GATEHOUSE_HOME!;
+    assert.ok(!path.resolve(dirs.userData).startsWith(path.resolve(home) + path.sep));
+  });
+
+  test('the app binary given a CLI command runs the CLI and exits with its code (the installed `gatehouse`)', { skip }, async () => {
+    // The binary's path as electron's own index.js finds it (path.txt), without loading that module.
+    const electron = path.join(ELECTRON_DIST, fs.readFileSync(path.join(ROOT, 'node_modules', 'electron', 'path.txt'), 'utf8').trim());
+    const { args, env } = launchOptions(stack.env, x, fs.mkdtempSync(path.join(os.tmpdir(), 'gh-electron-cli-')));
+    const run = (cli: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(electron, [...args, ...cli], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
+      });
+    const help = await run(['help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /Usage: gatehouse <command>/);
+    const unknown = await run(['key', 'no-such-command']);
+    assert.equal(unknown.code, 2);
   });
 
   test('the window is hardened: isolation, sandbox, no Node, CSP, no new windows', { skip }, async () => {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { APP_ID, PRODUCT_NAME } from '../../electron/main/app-identity';
+
 const root = path.resolve(__dirname, '..', '..');
 
 describe('electron-builder.yml', () => {
@@ -33,6 +35,37 @@ describe('electron-builder.yml', () => {
     assert.deepEqual(cfg.mac.target, ['dmg']);
     assert.equal(cfg.mac.hardenedRuntime, true);
     assert.deepEqual(cfg.win.target, ['nsis']);
+  });
+
+  it('the deb declares electron-builder’s own default dependencies, then Gatehouse’s', () => {
+    // The list electron-builder uses when deb.depends is not set, read from its own source: a
+    // custom list replaces it, so every entry must be repeated.
+    const FpmTarget = require('app-builder-lib/out/targets/FpmTarget').default;
+    const defaults = FpmTarget.prototype.getDefaultDepends.call(null, 'deb') as string[];
+    assert.ok(defaults.length >= 8 && defaults.includes('libgtk-3-0'), `app-builder-lib's defaults: ${defaults.join(', ')}`);
+    const depends = cfg.deb.depends as string[];
+    for (const pkg of defaults) assert.ok(depends.includes(pkg), `deb.depends lacks ${pkg}`);
+    for (const pkg of ['libsecret-1-0', 'xdg-utils', 'dbus']) assert.ok(depends.includes(pkg), pkg);
+  });
+
+  it('does not rebuild native modules against Electron’s headers (keytar is N-API)', () => {
+    assert.equal(cfg.npmRebuild, false);
+    const keytar = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'keytar', 'package.json'), 'utf8')) as { binary?: { napi_versions?: number[] } };
+    assert.ok(keytar.binary?.napi_versions?.length, 'keytar ships N-API binaries');
+  });
+
+  it('names the app as main does: appId for Windows toasts, productName for the data folder', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { productName?: string };
+    assert.equal(cfg.appId, APP_ID);
+    assert.equal(cfg.productName, PRODUCT_NAME);
+    // Electron names app.getName() and the default userData folder after package.json, not the builder config.
+    assert.equal(pkg.productName, PRODUCT_NAME);
+  });
+
+  it('packages what the installed `gatehouse` runs: the CLI sources beside main, no unusable Node entry', () => {
+    assert.ok((cfg.files as string[]).includes('dist/electron/**/*.js'), 'dist/electron/cli and dist/electron/main');
+    assert.ok(!(cfg.files as string[]).includes('bin/gatehouse.js'), 'bin/gatehouse.js needs a Node the package does not have');
+    assert.equal(cfg.linux.executableName, 'gatehouse', 'the deb links /usr/bin/gatehouse to the app binary');
   });
 
   it('points at icons and entitlements that exist', () => {

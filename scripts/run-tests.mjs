@@ -3,7 +3,7 @@
 // one closing line "N passed, N failed, N skipped" summed over all of them.
 //
 //   npm test                       every suite
-//   npm test -- unit               one suite (unit | integration | e2e)
+//   npm test -- unit               one suite (unit | integration | e2e | security)
 //   npm test -- integration tests/integration/stack.test.ts   one file of a suite
 //
 // Every suite runs inside its own D-Bus session with its own gnome-keyring, unlocked with a
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['unit', 'integration', 'e2e'];
+const SUITES = ['unit', 'integration', 'e2e', 'security'];
 
 function listTests(dir) {
   const out = [];

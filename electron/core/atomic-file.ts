@@ -53,6 +53,27 @@ export async function rewriteFileKeepingMode(file: string, data: string): Promis
   await writeFileAtomic(file, data, { mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } });
 }
 
+/**
+ * Rewrites a file in place, keeping its inode, for a file with several hard links: a rename would
+ * give only one of its names the new text. Not atomic, so the new text is first kept in a sibling
+ * file (it must be one that may be kept: the scrubbed text, never a secret) until the rewrite is on disk.
+ */
+export async function rewriteFileInPlace(file: string, data: string): Promise<void> {
+  const st = await fs.stat(file);
+  const copy = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.new`);
+  await writeFileAtomic(copy, data, { mode: st.mode & 0o7777 });
+  const handle = await fs.open(file, 'r+');
+  try {
+    const bytes = Buffer.from(data, 'utf8');
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rm(copy, { force: true });
+}
+
 /** Reads a JSON file; returns undefined when it does not exist. */
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;

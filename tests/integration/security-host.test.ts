@@ -125,12 +125,12 @@ test('Docker unreachable: the checks that need Docker warn with the endpoint nam
   assert.equal(byId(r, 'keychain').status, 'pass');
 });
 
-test('13: outside the app it warns; the app\'s own report passes when hardened and fails when not', async () => {
+test('13: outside the app it is skipped; the app\'s own report passes when hardened and fails when not', async () => {
   const w = world();
   const core = await w.core(w.stack('app'));
   await core.keys.ensure();
   const cliSide = byId(await core.security.run(), 'app-hardening');
-  assert.equal(cliSide.status, 'warn');
+  assert.equal(cliSide.status, 'skip');
   assert.match(cliSide.finding, /not running inside the desktop app/i);
   const hardened: AppHardening = {
     contextIsolation: true,
@@ -158,9 +158,9 @@ test('`gatehouse security`: every check with its status, finding and fix; exit 2
   assert.equal(failing.code, 2, failing.err);
   assert.match(failing.out, /^FAIL {2}Master key in the keychain$/m);
   assert.match(failing.out, /action: key:create/);
-  assert.match(failing.out, /^WARN {2}Desktop app hardening\n {6}Not running inside the desktop app/m);
+  assert.match(failing.out, /^SKIP {2}Desktop app hardening\n {6}Skipped: not running inside the desktop app/m);
   assert.match(failing.out, /\d+ passed, \d+ warned, 1 failed/);
-  assert.equal(failing.out.match(/^(PASS|WARN|FAIL) {2}/gm)?.length, 13);
+  assert.equal(failing.out.match(/^(PASS|WARN|FAIL|SKIP) {2}/gm)?.length, 13);
 
   const core = await w.core(w.stack('cli'));
   const key = await core.keys.ensure();

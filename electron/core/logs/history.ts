@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LogEntry } from '../../../shared/api';
+import { GatehouseError } from '../errors';
 import { LEVEL_RANK } from './levels';
 
 /** One stored entry: a LogEntry without its seq (renumbered at load), plus the line watermark. */
@@ -14,6 +15,37 @@ export interface HistoryOptions {
   maxFileBytes?: number;
   /** Rotated files kept besides the current one; the history on disk is bounded by (n+1) × max. */
   rotatedFiles?: number;
+  /**
+   * The folder up to which the history's folders must be private (the app data folder): owned by
+   * this user and writable by nobody else. Default: the history folder itself.
+   */
+  privateRoot?: string;
+}
+
+// Appends never follow a symbolic link: one planted in place of history.jsonl would have
+// Gatehouse write into any file the user may write. (O_NOFOLLOW does not exist on Windows.)
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Refuses a folder that someone else could swap files in (not owned by this user, or writable by
+ * its group or everyone), from `dir` up to `root`. POSIX only: Windows has ACLs, not modes.
+ */
+async function assertPrivateFolders(dir: string, root: string): Promise<void> {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
+  const uid = process.getuid();
+  const top = path.resolve(root);
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = await fs.stat(d);
+    const problem = st.uid !== uid ? `it belongs to uid ${st.uid}, not to you (uid ${uid})` : st.mode & 0o022 ? `it is writable by ${st.mode & 0o002 ? 'every user' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})` : null;
+    if (problem) {
+      throw new GatehouseError(
+        'INTERNAL',
+        `The log history was not written to ${d}: ${problem}, so someone else could replace its files.`,
+        `Make it yours and private (chown $(id -u) ${d} && chmod 700 ${d}), or point GATEHOUSE_HOME at a folder of your own.`,
+      );
+    }
+    if (d === top || path.dirname(d) === d || !d.startsWith(top)) return;
+  }
 }
 
 const CURRENT = 'history.jsonl';
@@ -46,9 +78,12 @@ export class LogHistory {
   private pending: string[] = [];
   private writing: Promise<void> = Promise.resolve();
   private currentSize: number | null = null;
+  private readonly privateRoot: string;
+  private foldersChecked = false;
 
   constructor(dir: string, options: HistoryOptions = {}) {
     this.dir = dir;
+    this.privateRoot = options.privateRoot ?? dir;
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
     this.rotatedFiles = options.rotatedFiles ?? 3;
   }
@@ -91,12 +126,21 @@ export class LogHistory {
 
   private async write(data: string): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (!this.foldersChecked) {
+      await assertPrivateFolders(this.dir, this.privateRoot);
+      this.foldersChecked = true;
+    }
     if (this.currentSize === null) {
       this.currentSize = await fs.stat(this.file(0)).then((s) => s.size, () => 0);
     }
     const bytes = Buffer.byteLength(data);
     if (this.currentSize > 0 && this.currentSize + bytes > this.maxFileBytes) await this.rotate();
-    await fs.appendFile(this.file(0), data, { mode: 0o600 });
+    const handle = await fs.open(this.file(0), APPEND_FLAGS, 0o600);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
     this.currentSize += bytes;
   }
 

@@ -1,6 +1,7 @@
+import type { RE2JS } from 're2js';
 import type { LogEntry, LogPage, LogQuery } from '../../../shared/api';
 import { GatehouseError } from '../errors';
-import { isoNano } from '../docker/log-stream';
+import { isoNano } from '../engine/log-stream';
 import { LEVEL_RANK, parseLevelArgument } from './levels';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
@@ -27,22 +28,36 @@ export function parseTimeArgument(value: string, what: string, now: Date = new D
   return isoNano(new Date(ms));
 }
 
-/** The query's text filter as a case-insensitive RegExp; INVALID_REGEX says what is wrong. */
-export function compileText(text: string, regex: boolean): RegExp {
+/**
+ * The query's text filter as a case-insensitive test; INVALID_REGEX says what is wrong. A user's
+ * regular expression runs on RE2 (re2js, pure JavaScript), whose time is linear in the text:
+ * a pattern such as `(a+)+$` would make a backtracking engine (JavaScript's own) run for minutes
+ * on the main thread, and every timer (the clipboard clear among them) would wait for it. RE2 has
+ * no look-around and no back-references; such a pattern is refused with a clear message.
+ */
+export function compileText(text: string, regex: boolean): (s: string) => boolean {
   if (text.length > MAX_PATTERN_LENGTH) {
     throw new GatehouseError('INVALID_ARGUMENT', `The search text is ${text.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`, 'Search for a shorter text.');
   }
-  if (!regex) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  if (!regex) {
+    const needle = text.toLowerCase();
+    return (s) => s.toLowerCase().includes(needle);
+  }
+  // Loaded on first use: most commands never search, and the engine is a quarter megabyte.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RE2JS: Engine } = require('re2js') as { RE2JS: typeof RE2JS };
+  let re: RE2JS;
   try {
-    return new RegExp(text, 'i');
+    re = Engine.compile(text, Engine.CASE_INSENSITIVE);
   } catch (err) {
-    const reason = (err as Error).message.replace(/^Invalid regular expression: /, '');
+    const reason = (err as Error).message.replace(/^error parsing regexp: /, '');
     throw new GatehouseError(
       'INVALID_REGEX',
       `The search pattern is not a valid regular expression: ${reason}.`,
-      'Fix the pattern (for example escape "(", "[", "+" or "*" with a backslash), or search for plain text instead.',
+      'Fix the pattern (for example escape "(", "[", "+" or "*" with a backslash), or search for plain text instead. Look-arounds such as (?=…) and back-references such as \\1 are not supported.',
     );
   }
+  return (s) => re.matcher(s).find();
 }
 
 function nonNegativeInt(value: number | undefined, name: string): number | undefined {
@@ -68,7 +83,7 @@ export function compileQuery(q: LogQuery, now: Date = new Date()): (e: LogEntry)
     (stream === undefined || e.stream === stream) &&
     (since === null || e.time >= since) &&
     (until === null || e.time <= until) &&
-    (re === null || re.test(e.message) || re.test(e.source));
+    (re === null || re(e.message) || re(e.source));
 }
 
 /**

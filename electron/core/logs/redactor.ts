@@ -71,7 +71,6 @@ const SHAPES = [
   String.raw`(\b[a-z][a-z0-9+.-]{1,15}://[^\s:/@]{1,128}:)([^\s@/]{1,256})(@)`, // 8,9,10: scheme://user:password@
   String.raw`\b(eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})`, // 11: JWT
 ];
-const GROUPS_BEFORE_SHAPES = 1; // group 1 is the exact-secret alternative
 
 // Every shape above contains one of these; most log lines contain none, and this scan costs a
 // tenth of the full one. Exact secrets that contain none of them (hex salt key, DB password)
@@ -89,7 +88,9 @@ function escapeRegex(s: string): string {
  * totals once the line is accepted (not a duplicate of one already counted).
  */
 export class Redactor {
-  private pattern: RegExp;
+  private readonly shapes = new RegExp(SHAPES.join('|'), 'gi');
+  /** The exact secrets, longest first; null when there are none. */
+  private exactPattern: RegExp | null = null;
   private exact = new Map<string, ExactSecretKind>();
   private exactUnfiltered: string[] = [];
   /** Redactions made by the last redact() call, by kind (empty when none). */
@@ -98,30 +99,41 @@ export class Redactor {
   lastHadExact = false;
 
   constructor(secrets: KnownSecret[] = []) {
-    this.pattern = this.compile(secrets);
+    this.compile(secrets);
   }
 
   setSecrets(secrets: KnownSecret[]): void {
-    this.pattern = this.compile(secrets);
+    this.compile(secrets);
   }
 
-  private compile(secrets: KnownSecret[]): RegExp {
+  private compile(secrets: KnownSecret[]): void {
     this.exact = new Map();
     // Longest first, so that a secret that contains another is replaced whole.
     const usable = secrets.filter((s) => s.value.length >= 4).sort((a, b) => b.value.length - a.value.length);
     for (const s of usable) if (!this.exact.has(s.value)) this.exact.set(s.value, s.kind);
     this.exactUnfiltered = [...this.exact.keys()].filter((v) => !PREFILTER.test(v));
-    const exactAlt = usable.length ? `(${usable.map((s) => escapeRegex(s.value)).join('|')})` : '((?!))'; // a group that never matches
-    return new RegExp([exactAlt, ...SHAPES].join('|'), 'gi');
+    this.exactPattern = usable.length ? new RegExp(usable.map((s) => escapeRegex(s.value)).join('|'), 'gi') : null;
   }
 
+  /**
+   * Two passes: the exact keychain secrets first, then the shape rules on what is left. A shape
+   * rule cuts a value at a separator (`;`, `,`, `&`, a blank, a quote), so if it ran first over
+   * `password=Pa;ss w0rd` it would hide "Pa" and step over the rest of the real password.
+   */
   redact(text: string): string {
     if (this.lastKinds.length) this.lastKinds = [];
     this.lastHadExact = false;
     if (!PREFILTER.test(text) && !this.hasUnfilteredExact(text)) return text;
-    const re = this.pattern;
+    let out = text;
+    const exact = this.exactPattern;
+    if (exact) {
+      exact.lastIndex = 0;
+      out = out.replace(exact, (value: string) => this.hit(this.exactKind(value) ?? 'master-key', true));
+    }
+    if (out !== text && !PREFILTER.test(out)) return out;
+    const re = this.shapes;
     re.lastIndex = 0;
-    return text.replace(re, (...m: (string | undefined)[]) => this.replace(m));
+    return out.replace(re, (...m: (string | undefined)[]) => this.replace(m));
   }
 
   private hasUnfilteredExact(text: string): boolean {
@@ -130,22 +142,20 @@ export class Redactor {
   }
 
   private replace(m: (string | undefined)[]): string {
-    const g = GROUPS_BEFORE_SHAPES;
-    if (m[1] !== undefined) return this.hit(this.exactKind(m[1]) ?? 'master-key', true);
-    if (m[g + 1] !== undefined) return this.hitValue(m[g + 1] as string, 'anthropic-token');
-    if (m[g + 2] !== undefined) return this.hitValue(m[g + 2] as string, 'sk-key');
-    if (m[g + 4] !== undefined) return (m[g + 3] as string) + this.hitValue(m[g + 4] as string, 'bearer');
-    if (m[g + 7] !== undefined) {
-      const value = m[g + 7] as string;
+    if (m[1] !== undefined) return this.hitValue(m[1] as string, 'anthropic-token');
+    if (m[2] !== undefined) return this.hitValue(m[2] as string, 'sk-key');
+    if (m[4] !== undefined) return (m[3] as string) + this.hitValue(m[4] as string, 'bearer');
+    if (m[7] !== undefined) {
+      const value = m[7] as string;
       if (BENIGN_VALUE.test(value) || value.length < 4) return m[0] as string;
-      return (m[g + 5] as string) + (m[g + 6] as string) + this.hitValue(value, 'key-value');
+      return (m[5] as string) + (m[6] as string) + this.hitValue(value, 'key-value');
     }
-    if (m[g + 9] !== undefined) {
-      const value = m[g + 9] as string;
+    if (m[9] !== undefined) {
+      const value = m[9] as string;
       if (BENIGN_VALUE.test(value)) return m[0] as string;
-      return (m[g + 8] as string) + this.hitValue(value, 'url-password') + '@';
+      return (m[8] as string) + this.hitValue(value, 'url-password') + '@';
     }
-    if (m[g + 11] !== undefined) return this.hitValue(m[g + 11] as string, 'jwt');
+    if (m[11] !== undefined) return this.hitValue(m[11] as string, 'jwt');
     return m[0] as string;
   }
 

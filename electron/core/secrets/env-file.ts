@@ -1,9 +1,12 @@
+import { GatehouseError } from '../errors';
 
 /**
  * Reading and scrubbing docker-compose `.env` files, as Compose reads them: `NAME=value`, an
  * optional `export ` before the name, blank lines and `#` comments, single quotes (literal),
  * double quotes (with \n \t \" \\ escapes, may span lines), unquoted values with an inline
- * comment after whitespace + `#`, LF or CRLF line ends.
+ * comment after whitespace + `#`, LF or CRLF line ends (each line keeps its own). A quote that
+ * is never closed is refused, as Compose refuses it: read on, it would swallow the rest of the
+ * file, and a scrub would delete those lines.
  */
 
 export interface EnvEntry {
@@ -17,11 +20,10 @@ export interface EnvEntry {
 
 export interface ParsedEnvFile {
   entries: EnvEntry[];
+  /** The lines without their terminators. */
   lines: string[];
-  /** The line ending the file uses ("\r\n" or "\n"), kept when it is rewritten. */
-  eol: '\n' | '\r\n';
-  /** Whether the file ended with a line ending. */
-  finalEol: boolean;
+  /** Each line's own terminator ("\r\n", "\n", or "" for a last line without one), kept when the file is rewritten. */
+  terminators: string[];
 }
 
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s?(.*)$/;
@@ -42,11 +44,35 @@ function closingQuote(s: string, quote: '"' | "'"): number {
   return -1;
 }
 
+/** Splits text into lines and the terminator each had, so that joining them gives the text back byte for byte. */
+function splitLines(text: string): { lines: string[]; terminators: string[] } {
+  const lines: string[] = [];
+  const terminators: string[] = [];
+  const re = /\r?\n/g;
+  let start = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    lines.push(text.slice(start, m.index));
+    terminators.push(m[0]);
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) {
+    lines.push(text.slice(start));
+    terminators.push('');
+  }
+  return { lines, terminators };
+}
+
+/** The refusal names the variable and the line, never the value. */
+function unterminated(name: string, line: number, quote: string): GatehouseError {
+  return new GatehouseError(
+    'IMPORT_FAILED',
+    `The value of ${name} on line ${line} opens a ${quote === '"' ? 'double' : 'single'} quote that is never closed, so the rest of the file would be read as part of it (Compose refuses such a file too); nothing was changed.`,
+    `Close the quote on line ${line} (or remove it) and try again.`,
+  );
+}
+
 export function parseEnvFile(text: string): ParsedEnvFile {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const finalEol = text.endsWith('\n');
-  const lines = text.split(/\r?\n/);
-  if (finalEol) lines.pop();
+  const { lines, terminators } = splitLines(text);
   const entries: EnvEntry[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -67,7 +93,8 @@ export function parseEnvFile(text: string): ParsedEnvFile {
         body += '\n' + (lines[i] as string);
         end = closingQuote(body, q);
       }
-      const raw = end === -1 ? body : body.slice(0, end);
+      if (end === -1) throw unterminated(name, first + 1, q);
+      const raw = body.slice(0, end);
       value = q === '"' ? unescapeDouble(raw) : raw;
     } else {
       // Unquoted: an inline comment starts at whitespace + "#"; trailing blanks are not part of it.
@@ -77,7 +104,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
     }
     entries.push({ name, value, firstLine: first, lastLine: i });
   }
-  return { entries, lines, eol, finalEol };
+  return { entries, lines, terminators };
 }
 
 /** The last assignment wins, as in Compose. */
@@ -89,20 +116,21 @@ export function envValue(parsed: ParsedEnvFile, name: string): string | undefine
 
 /**
  * The file's text with every assignment of `names` replaced by one comment line saying where the
- * value went; every other line is kept byte for byte (line ends included).
+ * value went (ended as the assignment's last line was); every other line is kept byte for byte,
+ * its own line end included.
  */
 export function scrubEnvText(parsed: ParsedEnvFile, names: readonly string[], note: (name: string) => string): string {
   const drop = new Map<number, EnvEntry>();
   for (const e of parsed.entries) if (names.includes(e.name)) drop.set(e.firstLine, e);
-  const out: string[] = [];
+  let out = '';
   for (let i = 0; i < parsed.lines.length; i++) {
     const e = drop.get(i);
     if (e) {
-      out.push(`# ${e.name}: ${note(e.name)}`);
+      out += `# ${e.name}: ${note(e.name)}` + (parsed.terminators[e.lastLine] as string);
       i = e.lastLine;
       continue;
     }
-    out.push(parsed.lines[i] as string);
+    out += (parsed.lines[i] as string) + (parsed.terminators[i] as string);
   }
-  return out.join(parsed.eol) + (parsed.finalEol ? parsed.eol : '');
+  return out;
 }

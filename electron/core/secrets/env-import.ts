@@ -8,7 +8,7 @@ import { fingerprint } from './master-key';
 import { judgeKeyStrength } from './key-strength';
 import { validateClaudeToken } from './claude-token';
 import { envValue, parseEnvFile, scrubEnvText } from './env-file';
-import { rewriteFileKeepingMode } from '../atomic-file';
+import { rewriteFileInPlace, rewriteFileKeepingMode } from '../atomic-file';
 
 /** The .env variables Gatehouse moves into the keychain, and where each goes. */
 export const IMPORTED_VARIABLES = {
@@ -22,6 +22,17 @@ type ImportedName = ImportedVariable;
 
 /** The contract's type (shared/api.ts), so the CLI's --json and the app's IPC answer alike. */
 export type ImportResult = KeyImportResult;
+
+/** Whether a URL (postgresql://user:password@…) carries one of the secrets, raw or percent-encoded. */
+function urlEmbedsSecret(url: string, secrets: string[]): boolean {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // not a URL Node can parse: the plain text search below still applies
+  }
+  return secrets.some((s) => s.length >= 4 && (s === password || url.includes(s) || url.includes(encodeURIComponent(s))));
+}
 
 function importFailed(message: string, fix: string, cause?: unknown): GatehouseError {
   return new GatehouseError('IMPORT_FAILED', message, fix, cause ? { cause } : undefined);
@@ -40,8 +51,12 @@ export async function importEnvFile(
 ): Promise<ImportResult> {
   const abs = path.resolve(file);
   let text: string;
+  // The file the secrets are really in: a .env that is a symbolic link (into a dotfiles folder,
+  // say) is read and scrubbed at its target, never replaced by a copy that leaves the target as it was.
+  let real: string;
   try {
-    text = await fs.readFile(abs, 'utf8');
+    real = await fs.realpath(abs);
+    text = await fs.readFile(real, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw importFailed(
@@ -50,7 +65,13 @@ export async function importEnvFile(
       err,
     );
   }
-  const parsed = parseEnvFile(text);
+  let parsed: ReturnType<typeof parseEnvFile>;
+  try {
+    parsed = parseEnvFile(text);
+  } catch (err) {
+    if (isGatehouseError(err)) throw importFailed(`${abs}: ${err.message}`, err.fix ?? 'Fix the file and import again.');
+    throw err;
+  }
   const masterKey = envValue(parsed, 'LITELLM_MASTER_KEY');
   if (!masterKey) {
     throw importFailed(`${abs} has no LITELLM_MASTER_KEY value.`, 'Point --env-file at the .env your docker-compose stack uses (the one that sets LITELLM_MASTER_KEY).');
@@ -118,14 +139,34 @@ export async function importEnvFile(
 
   let scrubbed = false;
   if (options.scrub) {
-    const names = [...values.keys()].filter((n) => parsed.entries.some((e) => e.name === n));
-    const next = scrubEnvText(parsed, names, () => 'moved to the OS keychain by Gatehouse (gatehouse key import --scrub)');
+    const names: string[] = [...values.keys()].filter((n) => parsed.entries.some((e) => e.name === n));
+    // The seed's .env repeats the database password inside DATABASE_URL; Gatehouse builds that
+    // URL from the keychain at launch, so it goes too.
+    const url = envValue(parsed, 'DATABASE_URL');
+    if (url && urlEmbedsSecret(url, [...values.values()])) {
+      names.push('DATABASE_URL');
+      warnings.push('DATABASE_URL held the database password, so it was removed too; Gatehouse builds it from the keychain when it starts the database.');
+    }
+    const next = scrubEnvText(parsed, names, (name) =>
+      name === 'DATABASE_URL'
+        ? 'removed by Gatehouse (gatehouse key import --scrub): it held the database password, now in the OS keychain'
+        : 'moved to the OS keychain by Gatehouse (gatehouse key import --scrub)',
+    );
     try {
-      await rewriteFileKeepingMode(abs, next);
+      const st = await fs.stat(real);
+      if (real !== abs) warnings.push(`${abs} is a symbolic link; the file it points to, ${real}, was scrubbed and the link kept.`);
+      if (st.nlink > 1) {
+        // A rename would give this name a new file and leave the secrets in the other names of
+        // the old one: write the same file in place instead, so every name shows the scrub.
+        await rewriteFileInPlace(real, next);
+        warnings.push(`${real} has ${st.nlink} hard links (names of one file); all of them now show the scrubbed text, but copies made earlier (backups, other checkouts) still hold the secrets: rotate the key.`);
+      } else {
+        await rewriteFileKeepingMode(real, next);
+      }
       scrubbed = true;
     } catch (err) {
       throw importFailed(
-        `The secrets were imported into the keychain, but ${abs} could not be rewritten (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it still holds them in plaintext.`,
+        `The secrets were imported into the keychain, but ${real} could not be rewritten (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it still holds them in plaintext.`,
         'Make the file and its folder writable and run the import again with --scrub, or delete those lines by hand.',
         err,
       );

@@ -1,5 +1,12 @@
+import crypto from 'node:crypto';
 import { GatehouseError } from '../errors';
 import type { SecretStore } from './secret-store';
+
+/** Prefix of the scratch accounts written to tell an empty keychain from a locked one; never a real secret. */
+export const PROBE_ACCOUNT_PREFIX = 'gatehouse-probe-';
+
+/** How long a keychain proven writable is trusted before an empty read proves it again. */
+const PROBE_TRUST_MS = 2_000;
 
 type Keytar = typeof import('keytar');
 
@@ -7,10 +14,18 @@ type Keytar = typeof import('keytar');
  * SecretStore over keytar (macOS Keychain, Windows Credential Manager, libsecret's Secret
  * Service on Linux). Every failure becomes KEYCHAIN_LOCKED or KEYCHAIN_UNAVAILABLE with a fix;
  * there is never a plaintext fallback.
+ *
+ * A locked Secret Service answers a read with "nothing", exactly as an empty one does (the
+ * unlock prompt it tries fails without a display). So a read that finds nothing is only
+ * reported as "absent" once the keychain has proven it is open: a scratch value written, read
+ * back and deleted. Otherwise the read fails with KEYCHAIN_LOCKED, never "no key yet" (which
+ * would invite creating a second key over an existing one).
  */
 export class KeytarSecretStore implements SecretStore {
   readonly backendName: string;
   private keytar: Keytar | null = null;
+  private provenOpenAt = 0;
+  private proving: Promise<void> | null = null;
 
   constructor(private readonly service: string) {
     this.backendName =
@@ -56,10 +71,42 @@ export class KeytarSecretStore implements SecretStore {
 
   async get(account: string): Promise<string | null> {
     const keytar = this.load();
+    let value: string | null;
     try {
-      return await keytar.getPassword(this.service, account);
+      value = await keytar.getPassword(this.service, account);
     } catch (err) {
       throw this.translate(err, `read "${account}"`);
+    }
+    if (value === null) await this.proveOpen(keytar, `read "${account}"`);
+    return value;
+  }
+
+  /** Throws KEYCHAIN_LOCKED / KEYCHAIN_UNAVAILABLE unless the keychain accepts and returns a scratch value. */
+  private proveOpen(keytar: Keytar, action: string): Promise<void> {
+    if (Date.now() - this.provenOpenAt < PROBE_TRUST_MS) return Promise.resolve();
+    // Reads made at once share one probe.
+    this.proving ??= this.probe(keytar, action).finally(() => {
+      this.proving = null;
+    });
+    return this.proving;
+  }
+
+  private async probe(keytar: Keytar, action: string): Promise<void> {
+    const account = PROBE_ACCOUNT_PREFIX + crypto.randomBytes(6).toString('hex');
+    const value = crypto.randomBytes(16).toString('hex');
+    try {
+      await keytar.setPassword(this.service, account, value);
+    } catch (err) {
+      throw this.translate(err, action);
+    }
+    try {
+      const back = await keytar.getPassword(this.service, account).catch(() => null);
+      if (back !== value) {
+        throw this.translate(new Error('a value written to it could not be read back (locked)'), action);
+      }
+      this.provenOpenAt = Date.now();
+    } finally {
+      await keytar.deletePassword(this.service, account).catch(() => false);
     }
   }
 

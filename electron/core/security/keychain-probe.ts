@@ -3,8 +3,9 @@ import { isGatehouseError } from '../errors';
 import type { SecretStore } from '../secrets/secret-store';
 import type { KeychainFacts } from './facts';
 
-/** Prefix of the scratch accounts the probe writes; never a real secret. */
-export const PROBE_ACCOUNT_PREFIX = 'gatehouse-probe-';
+import { PROBE_ACCOUNT_PREFIX } from '../secrets/keytar-store';
+
+export { PROBE_ACCOUNT_PREFIX };
 
 /**
  * Tells an unlocked keychain from a locked or missing one. Reading cannot: a locked Secret

@@ -1,6 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { DiskScanFacts, PlaintextHit } from './facts';
+import type { DiskScanFacts, PlaintextHit, PlaintextSecretKind } from './facts';
+
+/** A keychain secret to look for, and what to call it in a finding. */
+export interface SecretToFind {
+  kind: PlaintextSecretKind;
+  value: string;
+}
 
 /** `LITELLM_MASTER_KEY=value`, `export LITELLM_MASTER_KEY="value"`, `"LITELLM_MASTER_KEY": "value"`, YAML `LITELLM_MASTER_KEY: value`. */
 const ASSIGNMENT = /LITELLM_MASTER_KEY["']?\s*[=:]\s*["']?([^"'\s#,}]*)/;
@@ -23,12 +29,15 @@ function isRealValue(v: string): boolean {
 }
 
 /** Finds secrets and LITELLM_MASTER_KEY values in one file's text; reports lines, never values. */
-export function scanText(file: string, text: string, secrets: string[]): PlaintextHit[] {
+export function scanText(file: string, text: string, secrets: (SecretToFind | string)[]): PlaintextHit[] {
   const hits: PlaintextHit[] = [];
   const lines = text.split(/\r?\n/);
+  // Short values (a 6-character password) would match ordinary words. A bare string is a master key.
+  const wanted = secrets.map((s): SecretToFind => (typeof s === 'string' ? { kind: 'master-key', value: s } : s)).filter((s) => s.value.length >= 8);
   lines.forEach((line, i) => {
-    if (secrets.some((s) => s.length >= 8 && line.includes(s))) {
-      hits.push({ file, kind: 'master-key', line: i + 1 });
+    const found = wanted.find((s) => line.includes(s.value) || (s.kind === 'database-password' && line.includes(encodeURIComponent(s.value))));
+    if (found) {
+      hits.push({ file, kind: found.kind, line: i + 1 });
       return;
     }
     const trimmed = line.trimStart();
@@ -40,11 +49,14 @@ export function scanText(file: string, text: string, secrets: string[]): Plainte
 }
 
 /**
- * Looks for the master key in plain text: everywhere in Gatehouse's own folder, and in the .env
- * files of the folders the user registered (an old docker-compose project, say). Bounded in
- * depth, file size and file count, so a huge folder cannot stall the checks.
+ * Looks for the keychain's secrets (master key, salt key, Claude token, database password) and
+ * LITELLM_MASTER_KEY values in plain text: everywhere in Gatehouse's own folder, and in the .env
+ * files of the folders the user registered (an old docker-compose project, say). A .env that is
+ * a symbolic link is read at its target (it is reported under the link's name, with the target);
+ * linked folders are not entered (no loops, no escaping the folder). Bounded in depth, file size
+ * and file count, so a huge folder cannot stall the checks.
  */
-export async function scanForPlaintextKeys(roots: ScanRoot[], secrets: string[]): Promise<DiskScanFacts> {
+export async function scanForPlaintextKeys(roots: ScanRoot[], secrets: (SecretToFind | string)[]): Promise<DiskScanFacts> {
   const facts: DiskScanFacts = { scannedFiles: 0, roots: roots.map((r) => r.dir), hits: [], unreadable: [] };
   const walk = async (dir: string, root: ScanRoot, depth: number): Promise<void> => {
     let entries: import('node:fs').Dirent[];
@@ -63,14 +75,15 @@ export async function scanForPlaintextKeys(roots: ScanRoot[], secrets: string[])
         if (depth > 0 && !SKIP_DIRS.has(e.name)) await walk(p, root, depth - 1);
         continue;
       }
-      if (!e.isFile()) continue;
+      if (!e.isFile() && !e.isSymbolicLink()) continue;
       if (root.only === 'env-files' && !ENV_FILE.test(e.name)) continue;
       try {
         const st = await fs.stat(p);
-        if (st.size > MAX_FILE_BYTES) continue;
+        if (!st.isFile() || st.size > MAX_FILE_BYTES) continue;
         const text = await fs.readFile(p, 'utf8');
         facts.scannedFiles++;
-        facts.hits.push(...scanText(p, text, secrets));
+        const shown = e.isSymbolicLink() ? `${p} (→ ${await fs.realpath(p)})` : p;
+        facts.hits.push(...scanText(shown, text, secrets));
       } catch (err) {
         facts.unreadable.push(`${p} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }

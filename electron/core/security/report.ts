@@ -1,6 +1,7 @@
 import type { CheckStatus, SecurityCheck, SecurityReport } from '../../../shared/api';
 
-const RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
+// A skipped check (it cannot run in this front end) counts as nothing found.
+const RANK: Record<CheckStatus, number> = { skip: 0, pass: 0, warn: 1, fail: 2 };
 
 export function worstOf(checks: SecurityCheck[]): CheckStatus {
   return checks.reduce<CheckStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');

@@ -65,3 +65,32 @@ test('keychain-locked: key info, key info --json, key print, key copy and key cr
     assert.doesNotMatch(run.stdout, /^sk-/m, `${name} printed a key`);
   }
 });
+
+function cli(args: string[], env: NodeJS.ProcessEnv): Run {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('keychain-unavailable: no Secret Service at all is KEYCHAIN_UNAVAILABLE, not "no key"', () => {
+  const home = tmpDir('unavail');
+  const env = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_KEYCHAIN_SERVICE: 'gatehouse-sec-unavail', GATEHOUSE_STACK: 'ghsecunavail', DBUS_SESSION_BUS_ADDRESS: `unix:path=${home}/no-bus`, DISPLAY: '' };
+  for (const args of [['key', 'info', '--json'], ['key', 'print']]) {
+    const r = cli(args, env);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /KEYCHAIN_UNAVAILABLE/, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /No master key yet|"exists": false|NO_KEY/);
+  }
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+test('keychain-absent: an unlocked keyring without a key says so (exit 0, "exists": false) and key print says NO_KEY', () => {
+  const home = tmpDir('absent');
+  const env = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-sec-absent-${process.pid}`, GATEHOUSE_STACK: 'ghsecabsent' };
+  const info = cli(['key', 'info', '--json'], env);
+  assert.equal(info.code, 0, info.stderr);
+  assert.equal((JSON.parse(info.stdout) as { exists: boolean }).exists, false);
+  const print = cli(['key', 'print'], env);
+  assert.equal(print.code, 1);
+  assert.match(print.stderr, /NO_KEY/);
+  fs.rmSync(home, { recursive: true, force: true });
+});

@@ -19,7 +19,8 @@ export type LaunchMode =
 
 export const CLIPBOARD_HELPER_FLAG = '--clipboard-clear-helper';
 
-const HELP_WORDS = new Set(['help', '--help', '-h']);
+/** Words that are the CLI's without being a command: help and version. */
+const CLI_WORDS = new Set(['help', '--help', '-h', 'version', '--version', '-V']);
 
 export interface LaunchContext {
   /** process.defaultApp: started as `electron <appPath>`, so argv[1] is the app, not an argument. */
@@ -40,11 +41,11 @@ export function appArguments(argv: readonly string[], defaultApp: boolean): stri
 export function decideLaunch(argv: readonly string[], ctx: LaunchContext): LaunchMode {
   const args = appArguments(argv, ctx.defaultApp);
   if (args.includes(CLIPBOARD_HELPER_FLAG)) return { kind: 'clipboard-helper' };
-  const at = args.findIndex((a) => HELP_WORDS.has(a) || !a.startsWith('-'));
+  const at = args.findIndex((a) => CLI_WORDS.has(a) || !a.startsWith('-'));
   if (at < 0) return { kind: 'gui' };
   const first = args[at]!;
   // A positional that is no command (a file a desktop entry passed, a URL) opens the app.
-  if (!HELP_WORDS.has(first) && !ctx.commandWords.has(first)) return { kind: 'gui' };
+  if (!CLI_WORDS.has(first) && !ctx.commandWords.has(first)) return { kind: 'gui' };
   return { kind: 'cli', args: args.slice(at) };
 }
 

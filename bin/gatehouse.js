@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Installed entry point: the bundled CLI, dist/cli.cjs (npm run build; scripts/build-cli.mjs).
-// From a checkout, `npm run gatehouse -- …` runs the TypeScript sources directly.
+// From a checkout, `npm run --silent gatehouse -- …` runs the TypeScript sources directly.
 //
 // Node's own compile cache (module.enableCompileCache, Node 22.1+) keeps V8's compiled code of the
 // bundle in the user's cache folder, so later runs skip most of the parsing and compiling. Measured
@@ -42,12 +42,12 @@ try {
   cli = require(bundle);
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(bundle)) {
-    process.stderr.write('gatehouse: the CLI is not built (dist/cli.cjs is missing).\nFix: run `npm run build`, or `npm run gatehouse -- …` from a checkout.\n');
+    process.stderr.write('gatehouse: the CLI is not built (dist/cli.cjs is missing).\n  fix: run `npm run build` in the checkout, or `npm run --silent gatehouse -- …` there.\n  (error code NOT_FOUND)\n');
     process.exit(1);
   }
   throw err;
 }
 cli.main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
   (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`gatehouse: ${String(err)}\n`); process.exitCode = 1; },
+  (err) => { process.stderr.write(`gatehouse: ${String(err)}\n  fix: This is a bug in Gatehouse; please report it with the steps that led here.\n  (error code INTERNAL)\n`); process.exitCode = 1; },
 );

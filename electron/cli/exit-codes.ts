@@ -52,6 +52,8 @@ const GENERAL_FIX: Record<ErrorCode, string> = {
   CLIPBOARD_UNAVAILABLE: 'Install xclip (X11) or wl-clipboard (Wayland), or use `gatehouse key print`.',
   DATABASE_FAILED: 'Read `gatehouse db status` and `docker logs` of the database container; nothing was deleted.',
   TLS_INVALID: 'Check the certificate and key with `gatehouse tls status`, or use Gatehouse\'s own CA: `gatehouse tls enable`.',
+  NOT_FOCUSED: 'Bring the Gatehouse window to the front and click the button again.',
+  URL_REFUSED: 'Gatehouse opens only the addresses on its allow-list; copy the address into your browser yourself if you trust it.',
   FORBIDDEN_SENDER: 'Only the app\'s own page may call Gatehouse; reload the app.',
   NOT_FOUND: 'List what exists first (e.g. `gatehouse warnings`), then use one of its ids.',
   INTERNAL: 'This is a bug in Gatehouse; please report it with the steps that led here.',

@@ -149,7 +149,7 @@ if (require.main === module && !process.argv.includes('--clipboard-clear-helper'
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`gatehouse: ${String(err)}\n`);
+      printError({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, toErrorPayload(err));
       process.exitCode = 1;
     },
   );

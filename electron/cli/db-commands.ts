@@ -63,6 +63,7 @@ export const DB_COMMANDS: CliCommand[] = [
   {
     path: ['db', 'adopt'],
     usage: 'db adopt VOLUME',
+    positionals: [0, 99],
     summary: 'Use an existing PostgreSQL data volume (the seed\'s) instead of starting empty; nothing in it is changed',
     flags: {},
     async run({ core, io, args, signal }) {

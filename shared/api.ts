@@ -192,7 +192,8 @@ export type FixAction =
   | 'stack:restart'
   | 'settings:bind-loopback'
   | 'key:import'
-  | 'claude:set-token';
+  | 'claude:set-token'
+  | 'tls:enable';
 
 export interface SecurityCheck {
   id: string;
@@ -371,6 +372,12 @@ export interface InvokeMap {
   'key:import': { args: [scrub: boolean]; result: KeyImportResult | null };
   'claude:set-token': { args: [token: string]; result: ClaudeStatus };
   'claude:status': { args: []; result: ClaudeStatus };
+  'tls:status': { args: []; result: TlsStatus };
+  /** HTTPS with a certificate from the local CA (from the next start). */
+  'tls:enable': { args: []; result: TlsStatus };
+  'tls:disable': { args: []; result: TlsStatus };
+  /** The local CA's certificate (PEM, public) for clients to trust; creates the CA if needed. */
+  'tls:ca': { args: []; result: string };
   'logs:query': { args: [query: LogQuery]; result: LogPage };
   'logs:clear': { args: []; result: void };
   'logs:export': { args: [query: LogQuery, format: ExportFormat]; result: { path: string | null; entries: number } };
@@ -398,6 +405,10 @@ export const INVOKE_CHANNELS = [
   'key:import',
   'claude:set-token',
   'claude:status',
+  'tls:status',
+  'tls:enable',
+  'tls:disable',
+  'tls:ca',
   'logs:query',
   'logs:clear',
   'logs:export',

@@ -68,6 +68,10 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   // The token itself is validated (prefix, shape) by the core; here only its size is bounded.
   'claude:set-token': z.tuple([z.string().min(1).max(4096)]),
   'claude:status': none,
+  'tls:status': none,
+  'tls:enable': none,
+  'tls:disable': none,
+  'tls:ca': none,
   'logs:query': z.tuple([logQuerySchema]),
   'logs:clear': none,
   'logs:export': z.tuple([logQuerySchema, z.enum(['text', 'jsonl'])]),

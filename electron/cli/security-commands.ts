@@ -14,6 +14,7 @@ const ACTION_COMMAND: Record<NonNullable<SecurityCheck['action']>, string> = {
   'settings:bind-loopback': 'gatehouse settings set bindAddress 127.0.0.1 && gatehouse restart',
   'key:import': 'gatehouse key import --env-file FILE --scrub',
   'claude:set-token': 'gatehouse claude set-token',
+  'tls:enable': 'gatehouse tls enable && gatehouse restart',
 };
 
 export function formatReport(report: SecurityReport): string {

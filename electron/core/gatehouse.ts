@@ -107,6 +107,7 @@ export class Gatehouse {
         secrets: this.secrets,
         keys: this.keys,
         logRedactions: () => this.logs.redactionStats(),
+        tlsStatus: () => this.tls.status(),
       },
       this.events,
     );

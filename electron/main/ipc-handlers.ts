@@ -103,6 +103,10 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     },
     'claude:set-token': (token) => core.claude.setToken(token),
     'claude:status': () => core.claude.status(),
+    'tls:status': () => core.tls.status(),
+    'tls:enable': () => core.tls.enableLocal(),
+    'tls:disable': () => core.tls.disable(),
+    'tls:ca': () => core.tls.caCertificate(),
 
     'logs:query': (query) => core.logs.query(query),
     'logs:clear': () => core.logs.clear(),

@@ -24,6 +24,7 @@ function goodFacts(): SecurityFacts {
       repoDigests: ['ghcr.io/x/y@sha256:' + 'b'.repeat(64)],
       envKeyFingerprint: 'sha256:aaaaaaaaaaaa',
       envHasClaudeToken: true,
+      servesTls: false,
       privileged: false,
       networkMode: 'gatehouse-net',
       ports: [{ hostIp: '127.0.0.1', hostPort: 4000 }],
@@ -55,6 +56,7 @@ function goodFacts(): SecurityFacts {
       permissionsDenied: true,
     },
     keyMaxAgeDays: 90,
+    tls: { mode: 'off', certificate: null, problem: null },
   };
 }
 
@@ -64,10 +66,10 @@ function check(f: SecurityFacts, id: string) {
   return c;
 }
 
-test('all thirteen checks pass on a well-run gateway, each with a sentence and no fix', () => {
+test('all fourteen checks pass on a well-run gateway, each with a sentence and no fix', () => {
   const checks = evaluate(goodFacts());
-  assert.equal(checks.length, 13);
-  assert.equal(new Set(checks.map((c) => c.id)).size, 13);
+  assert.equal(checks.length, 14);
+  assert.equal(new Set(checks.map((c) => c.id)).size, 14);
   for (const c of checks) {
     assert.equal(c.status, 'pass', `${c.id}: ${c.finding}`);
     assert.match(c.finding, /\.$/);

@@ -26,6 +26,7 @@ function facts(open: boolean): SecurityFacts {
     claude: { tokenInKeychain: true, volumeHasLogin: null, volume: null },
     app: null,
     keyMaxAgeDays: 90,
+    tls: { mode: 'off', certificate: null, problem: null },
   };
 }
 
@@ -37,7 +38,7 @@ function setup(home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-mon-'))) {
     state.gathers++;
     const f = facts(state.open);
     if (state.open) {
-      f.gateway = { id: 'c', name: 'c', running: true, imageRef: 'x', imageId: 'x', repoDigests: [], envKeyFingerprint: 'sha256:aaaaaaaaaaaa', envHasClaudeToken: false, privileged: false, networkMode: 'n', ports: [], mounts: [], user: 'claude', capAdd: [] };
+      f.gateway = { id: 'c', name: 'c', running: true, imageRef: 'x', imageId: 'x', repoDigests: [], envKeyFingerprint: 'sha256:aaaaaaaaaaaa', envHasClaudeToken: false, servesTls: false, privileged: false, networkMode: 'n', ports: [], mounts: [], user: 'claude', capAdd: [] };
     }
     return f;
   };

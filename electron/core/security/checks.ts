@@ -1,3 +1,4 @@
+import { tlsCheck } from './tls-check';
 import type { CheckStatus, FixAction, SecurityCheck } from '../../../shared/api';
 import { MIN_KEY_BITS } from '../secrets/key-strength';
 import type { SecurityFacts } from './facts';
@@ -316,6 +317,7 @@ export const CHECKS: readonly Check[] = [
   claudeLoginCheck,
   containerHardeningCheck,
   appHardeningCheck,
+  tlsCheck,
 ];
 
 export function evaluate(facts: SecurityFacts): SecurityCheck[] {

@@ -1,3 +1,4 @@
+import type { TlsMode } from '../../../shared/api';
 import type { AppHardening, KeyInfo } from '../../../shared/api';
 import type { KeyStrength } from '../secrets/key-strength';
 
@@ -23,6 +24,7 @@ export interface SecurityFacts {
   /** Null when not running inside the desktop app (the CLI). */
   app: AppHardening | null;
   keyMaxAgeDays: number;
+  tls: TlsFacts;
 }
 
 export interface KeychainFacts {
@@ -65,6 +67,8 @@ export interface GatewayFacts {
   /** Fingerprint of LITELLM_MASTER_KEY in the container's environment; null when unset. */
   envKeyFingerprint: string | null;
   envHasClaudeToken: boolean;
+  /** The container has SSL_CERTFILE_PATH and SSL_KEYFILE_PATH: it serves HTTPS. */
+  servesTls: boolean;
   privileged: boolean;
   networkMode: string;
   /** Bindings of the gateway's port (4000/tcp). */
@@ -157,4 +161,13 @@ export interface ClaudeLoginFacts {
   /** Null when it cannot be told (no container to look through). */
   volumeHasLogin: boolean | null;
   volume: string | null;
+}
+
+export interface TlsFacts {
+  /** The setting (tls.mode): what the next start does. */
+  mode: TlsMode;
+  /** The gateway certificate on hand (local: the last issued; custom: the file); null when none or unreadable. */
+  certificate: { notAfter: string; daysLeft: number; names: string[] } | null;
+  /** What `tls status` reports as wrong or due; null when nothing. */
+  problem: string | null;
 }

@@ -79,6 +79,7 @@ export async function inspectGateway(docker: Docker, stackName: string): Promise
       repoDigests,
       envKeyFingerprint: masterKey ? fingerprint(masterKey) : null,
       envHasClaudeToken: Boolean(claudeToken),
+      servesTls: envValue(info.Config.Env, 'SSL_CERTFILE_PATH') !== null && envValue(info.Config.Env, 'SSL_KEYFILE_PATH') !== null,
       privileged: Boolean(info.HostConfig?.Privileged),
       networkMode: info.HostConfig?.NetworkMode ?? 'default',
       ports: bindingsOf(info),

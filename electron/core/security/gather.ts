@@ -1,3 +1,5 @@
+import type { TlsStatus } from '../../../shared/api';
+import { gatherTlsFacts } from './tls-facts';
 import type Docker from 'dockerode';
 import type { AppHardening, KeyInfo, Settings } from '../../../shared/api';
 import { createDocker, describeEndpoint, dockerFailure } from '../docker/connection';
@@ -27,6 +29,8 @@ export interface SecuritySources {
   logRedactions?: () => Promise<LogEngineRedactions | null>;
   /** The desktop app's window hardening; absent or null outside the app. */
   appHardening?: () => AppHardening | null | Promise<AppHardening | null>;
+  /** `tls status` (core.tls.status()): the certificate's names and expiry. */
+  tlsStatus?: () => Promise<TlsStatus>;
   docker?: () => Docker;
 }
 
@@ -174,5 +178,6 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     claude,
     app,
     keyMaxAgeDays: settings.keyMaxAgeDays,
+    tls: await gatherTlsFacts(sources.tlsStatus, settings.tls.mode),
   };
 }

@@ -17,6 +17,7 @@ const FIX_LABEL: Record<FixAction, string> = {
   'settings:bind-loopback': 'Bind to 127.0.0.1 only',
   'key:import': 'Import from .env',
   'claude:set-token': 'Set Claude token',
+  'tls:enable': 'Turn on HTTPS',
 };
 
 export function SecurityView() {
@@ -51,6 +52,14 @@ export function SecurityView() {
         await store.saveSettings({ bindAddress: '127.0.0.1' });
         const st = await call('stack:status');
         // A running gateway keeps its old binding until it is recreated.
+        if (st.containerId && st.state !== 'stopped' && st.state !== 'absent') {
+          await call('stack:stop');
+          store.setStatus(await call('stack:start'));
+        }
+      } else if (action === 'tls:enable') {
+        await call('tls:enable');
+        const st = await call('stack:status');
+        // A running gateway serves plain HTTP until it is recreated with its certificate.
         if (st.containerId && st.state !== 'stopped' && st.state !== 'absent') {
           await call('stack:stop');
           store.setStatus(await call('stack:start'));

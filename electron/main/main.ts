@@ -100,7 +100,7 @@ function notify(n: NoticeText | null): void {
 
 /** Clears, synchronously, a clipboard that may still hold the key. */
 function clearKeyFromClipboardNow(): void {
-  clearNowIfKeyMayBeThere(clipboardBackend, keyClipboard?.state().active === true);
+  clearNowIfKeyMayBeThere({ clear: () => clipboardBackend.clearSync() }, keyClipboard?.state().active === true);
 }
 
 /** The OS is ending the session: clear the key from the clipboard before returning, let the quit through. */

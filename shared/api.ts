@@ -3,13 +3,16 @@
  * invoke and every event main may push, with the types both sides see.
  *
  * Adding a method = one line in InvokeMap + its name in INVOKE_CHANNELS + a handler in
- * electron/ipc-handlers.ts (the compiler enforces the last two) + an argument schema in
- * shared/ipc-schemas.ts. The preload bridge and the main-side registration are generic over
- * these maps, so nothing else changes.
+ * electron/main/ipc-handlers.ts + an argument schema in shared/ipc-schemas.ts. The compiler
+ * enforces all three: INVOKE_CHANNELS must list exactly InvokeMap's keys (see the check after
+ * it), and the handler and schema tables are typed over every channel. The preload bridge and
+ * the main-side registration are generic over these maps, so nothing else changes.
  *
  * This file must stay free of runtime dependencies: the sandboxed preload and the renderer
  * bundle import it.
  */
+
+import type { LogLevel } from './log-levels';
 
 // ---------------------------------------------------------------------------------------------
 // Stack
@@ -80,6 +83,19 @@ export interface StackStatus {
   pull: PullProgress | null;
   /** Null when the database service is off in settings. */
   database: DatabaseStatus | null;
+  /**
+   * While a start waits on the gateway (state "starting"): the phase, when the wait began (ISO; an
+   * elapsed-time counter counts from it) and what is expected. `detail` already says it in words,
+   * with the seconds waited, re-sent every second.
+   */
+  waiting?: StackWaiting | null;
+}
+
+export interface StackWaiting {
+  /** booting: until /health/liveliness answers; barrier: no key 401, the key 200. */
+  phase: 'booting' | 'barrier';
+  since: string;
+  expecting: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,7 +146,7 @@ export interface ClaudeStatus {
 // Logs
 // ---------------------------------------------------------------------------------------------
 
-export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+export type { LogLevel } from './log-levels';
 export type LogStream = 'stdout' | 'stderr' | 'system';
 
 export interface LogEntry {
@@ -183,7 +199,8 @@ export type ExportFormat = 'text' | 'jsonl';
 // Security
 // ---------------------------------------------------------------------------------------------
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+/** `skip`: the check cannot run in this front end (the app's window hardening, from the CLI). */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 /** Gatehouse actions a check can offer as its fix. */
 export type FixAction =
@@ -340,14 +357,26 @@ export type ErrorCode =
   | 'DATABASE_FAILED'
   | 'TLS_INVALID'
   | 'FORBIDDEN_SENDER'
+  /** A call that needs the user at the window (reveal, copy) came while it was not in front or not in use. */
+  | 'NOT_FOCUSED'
+  /** The app refused to open an address in the browser (not on its allow-list). */
+  | 'URL_REFUSED'
   | 'NOT_FOUND'
   | 'INTERNAL';
 
-/** How an error crosses IPC (only a message survives Electron's own error marshalling). */
+/**
+ * The one error shape outside the core: what a GatehouseError becomes on IPC, in the CLI's
+ * --json output and in the renderer. It crosses the bridge as data inside InvokeEnvelope, never
+ * packed into an Error's message.
+ */
 export interface ErrorPayload {
   code: ErrorCode;
+  /** What failed and why, in one or two sentences. Never a secret. */
   message: string;
+  /** What to do about it; null when there is nothing to do but retry. */
   fix: string | null;
+  /** The underlying fault in its own words (Docker's, the OS's), for a "details" line. */
+  cause?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +451,15 @@ export const INVOKE_CHANNELS = [
   'app:copy-text',
 ] as const satisfies readonly InvokeChannel[];
 
+/**
+ * Compile-time proof that INVOKE_CHANNELS lists every channel of InvokeMap (and nothing else):
+ * a channel left off the list would be refused at run time without a word, so leaving one out
+ * fails `tsc` here, naming it.
+ */
+type MissingChannels = Exclude<InvokeChannel, (typeof INVOKE_CHANNELS)[number]>;
+const everyChannelListed: [MissingChannels] extends [never] ? true : { missing: MissingChannels } = true;
+void everyChannelListed;
+
 export interface EventMap {
   'stack:status': StackStatus;
   'pull:progress': PullProgress;
@@ -432,6 +470,8 @@ export interface EventMap {
   'security:report': SecurityReport;
   /** Checks whose status got worse since the previous evaluation. */
   'security:worsened': SecurityCheck[];
+  /** The effective settings after a change, made here or by another process (CLI, editor). */
+  'settings:changed': Settings;
 }
 
 export type EventName = keyof EventMap;
@@ -445,7 +485,12 @@ export const EVENT_NAMES = [
   'warnings:new',
   'security:report',
   'security:worsened',
+  'settings:changed',
 ] as const satisfies readonly EventName[];
+
+type MissingEvents = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
+const everyEventListed: [MissingEvents] extends [never] ? true : { missing: MissingEvents } = true;
+void everyEventListed;
 
 /** The one push channel main uses for every event: payload is { event, data }. */
 export const EVENT_CHANNEL = 'gatehouse:event';
@@ -455,12 +500,16 @@ export interface EventEnvelope<K extends EventName = EventName> {
   data: EventMap[K];
 }
 
-/** Invoke results cross IPC wrapped, so that errors keep their code and fix. */
+/**
+ * Invoke results cross IPC and the preload bridge wrapped, so that an error arrives as data
+ * (code, message, fix, cause): Electron's contextBridge would keep only an Error's message.
+ */
 export type InvokeEnvelope<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 
 /** What the preload exposes as `window.gatehouse`. */
 export interface GatehouseBridge {
-  invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']>;
+  /** Never rejects for a Gatehouse error: the envelope says ok or carries the error (shared/bridge-errors.ts unwraps it). */
+  invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeEnvelope<InvokeMap[K]['result']>>;
   /** Subscribe to an event; returns the unsubscribe function. */
   on<K extends EventName>(event: K, listener: (data: EventMap[K]) => void): () => void;
 }

@@ -1,59 +1,47 @@
-import type { ErrorCode, ErrorPayload } from './api';
+import type { ErrorCode, ErrorPayload, GatehouseBridge, InvokeChannel, InvokeEnvelope, InvokeMap } from './api';
 
 /**
- * How a GatehouseError survives the trip to the renderer. Electron's contextBridge (and
- * Playwright's bindings in the e2e tests) copy only an Error's message, so the code and fix are
- * carried inside the message in a fixed, readable shape:
- *
- *     [PORT_IN_USE] Port 4000 is already in use by another program.
- *     Fix: Choose another port in Settings.
- *
- * The preload builds such errors (with code and fix also set as properties, for callers in the
- * same context); the renderer reads them back with payloadFromError. No runtime dependencies:
- * both the sandboxed preload and the renderer bundle import this file.
+ * Errors on the renderer's side of the bridge. A GatehouseError crosses IPC and the preload as
+ * data, `{ code, message, fix, cause? }` inside InvokeEnvelope; here the envelope is opened and
+ * a failure becomes a BridgeError that carries the same fields. Nothing is encoded into or
+ * parsed out of a message. No runtime dependencies: the renderer bundle imports this file.
  */
 
 export class BridgeError extends Error {
   readonly code: ErrorCode;
   readonly fix: string | null;
-  /** The message without the code prefix and fix line. */
-  readonly detail: string;
+  readonly payload: ErrorPayload;
 
   constructor(payload: ErrorPayload) {
-    super(encodeMessage(payload));
+    super(payload.message);
     this.name = 'GatehouseError';
     this.code = payload.code;
     this.fix = payload.fix;
-    this.detail = payload.message;
+    this.payload = payload;
   }
 }
 
-const FIX_SEPARATOR = '\nFix: ';
-const PREFIX = /^\[([A-Z_]+)\] /;
-
-export function encodeMessage(p: ErrorPayload): string {
-  return `[${p.code}] ${p.message}${p.fix ? FIX_SEPARATOR + p.fix : ''}`;
+/** Whether a value has the ErrorPayload shape (it came across a transport as data). */
+export function isErrorPayload(value: unknown): value is ErrorPayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'string' && /^[A-Z_]+$/.test(v.code) && typeof v.message === 'string' && (v.fix === null || typeof v.fix === 'string');
 }
 
-/** Rebuilds the payload from any error that crossed the bridge; unknown errors become INTERNAL. */
+/** The value of a successful call; a failed one throws BridgeError with the core's code and fix. */
+export function unwrapEnvelope<T>(envelope: InvokeEnvelope<T>): T {
+  if (envelope.ok) return envelope.value;
+  throw new BridgeError(envelope.error);
+}
+
+/** Calls a contract method and opens its envelope: the value, or a thrown BridgeError. */
+export async function invokeOrThrow<K extends InvokeChannel>(bridge: GatehouseBridge, channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']> {
+  return unwrapEnvelope(await bridge.invoke(channel, ...args));
+}
+
+/** The payload of anything caught: a BridgeError's own, a payload passed as data, else INTERNAL with the message. */
 export function payloadFromError(err: unknown): ErrorPayload {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; fix?: unknown; detail?: unknown; message?: unknown };
-    if (typeof e.code === 'string' && typeof e.detail === 'string') {
-      return { code: e.code as ErrorCode, message: e.detail, fix: typeof e.fix === 'string' ? e.fix : null };
-    }
-  }
-  let message = err instanceof Error ? err.message : String(err);
-  // Some transports prefix the message ("Error invoking remote method …: Error: …").
-  const at = message.search(/\[[A-Z_]+\] /);
-  if (at > 0) message = message.slice(at);
-  const m = PREFIX.exec(message);
-  if (!m) return { code: 'INTERNAL', message, fix: null };
-  const rest = message.slice(m[0].length);
-  const cut = rest.indexOf(FIX_SEPARATOR);
-  return {
-    code: m[1] as ErrorCode,
-    message: cut >= 0 ? rest.slice(0, cut) : rest,
-    fix: cut >= 0 ? rest.slice(cut + FIX_SEPARATOR.length) : null,
-  };
+  if (err instanceof BridgeError) return err.payload;
+  if (isErrorPayload(err)) return err;
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), fix: null };
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import type { InvokeChannel } from './api';
+import type { ErrorPayload, InvokeChannel } from './api';
+import { LOG_LEVELS } from './log-levels';
+import { settingsIssue, settingsPatchSchema } from './settings-schema';
+
+export { settingsPatchSchema } from './settings-schema';
 
 /**
  * One zod schema per invoke channel, describing its argument tuple. Main validates every call
@@ -7,13 +11,14 @@ import type { InvokeChannel } from './api';
  * not expect. Schemas are strict: unknown keys are refused, not silently dropped, so a typo in
  * the renderer surfaces as INVALID_ARGUMENT instead of a setting that quietly does nothing.
  *
- * Deep checks (is this image reference valid, is the port free) stay in the core; these schemas
- * check shape and bounds only, which is what keeps hostile input from reaching it.
+ * `settings:update` takes the partial form of the one settings schema (shared/settings-schema.ts),
+ * so the window, the store and `gatehouse settings set` accept and refuse the same values. Deep
+ * checks that need the machine (is the port free, is the image there) stay in the core.
  */
 
 const none = z.tuple([]);
 
-const logLevel = z.enum(['debug', 'info', 'warning', 'error', 'critical']);
+const logLevel = z.enum(LOG_LEVELS);
 const logStream = z.enum(['stdout', 'stderr', 'system']);
 const isoTime = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time');
 
@@ -30,30 +35,6 @@ export const logQuerySchema = z
   })
   .strict();
 
-export const settingsPatchSchema = z
-  .object({
-    image: z.string().min(1).max(512).optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-    bindAddress: z.string().min(1).max(64).optional(),
-    stackName: z.string().min(1).max(64).optional(),
-    extraEnv: z.record(z.string().max(128), z.string().max(4096)).optional(),
-    clipboardClearSeconds: z.number().int().min(1).max(3600).optional(),
-    keyMaxAgeDays: z.number().int().min(1).max(36500).optional(),
-    logBufferEntries: z.number().int().min(1).max(10_000_000).optional(),
-    watchedFolders: z.array(z.string().min(1).max(4096)).max(100).optional(),
-    stopGatewayOnQuit: z.boolean().optional(),
-    startTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
-    database: z
-      .object({
-        enabled: z.boolean().optional(),
-        image: z.string().min(1).max(512).optional(),
-        volume: z.string().min(1).max(255).nullable().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
 export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> } = {
   'stack:start': none,
   'stack:stop': none,
@@ -63,7 +44,7 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'key:rotate': none,
   'key:copy': none,
   'key:reveal': none,
-  // An absolute path only: the app has no working directory a relative one could mean.
+  // Only whether to scrub: main asks for the file in its own dialog, the page never names one.
   'key:import': z.tuple([z.boolean()]),
   // The token itself is validated (prefix, shape) by the core; here only its size is bounded.
   'claude:set-token': z.tuple([z.string().min(1).max(4096)]),
@@ -92,4 +73,27 @@ export function describeArgsIssue(error: z.ZodError): string {
   if (!issue) return 'the arguments are invalid';
   const where = issue.path.length ? `argument ${issue.path.join('.')}` : 'the arguments';
   return `${where} ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;
+}
+
+/** Issues about a value's shape (a string for a number, an unknown key): the window's bug, not the user's entry. */
+const SHAPE_ISSUES = new Set(['invalid_type', 'unrecognized_keys', 'invalid_union']);
+
+/**
+ * Why a call was refused, as the error the window shows. A settings value the user typed that
+ * breaks a rule (a port out of range, a secret in extraEnv) is a SETTINGS_INVALID naming the
+ * field, as the store and the CLI say it; anything else is INVALID_ARGUMENT: the window sent
+ * what it never should.
+ */
+export function argumentsRefusal(channel: InvokeChannel, error: z.ZodError): ErrorPayload {
+  const first = error.issues[0];
+  if (channel === 'settings:update' && first && first.path[0] === 0 && first.path.length > 1 && !SHAPE_ISSUES.has(first.code)) {
+    const inner = new z.ZodError(error.issues.map((i) => ({ ...i, path: i.path.slice(1) })));
+    const { message, fix } = settingsIssue(inner, 'the update');
+    return { code: 'SETTINGS_INVALID', message, fix };
+  }
+  return {
+    code: 'INVALID_ARGUMENT',
+    message: `The call "${channel}" was refused: ${describeArgsIssue(error)}.`,
+    fix: 'This is a bug in the Gatehouse window; restart the app and report it if it happens again.',
+  };
 }

@@ -16,9 +16,27 @@ export class GatehouseError extends Error {
     this.fix = fix;
   }
 
+  /** The error as data: what crosses IPC and what `--json` prints. */
   toPayload(): ErrorPayload {
-    return { code: this.code, message: this.message, fix: this.fix };
+    const cause = causeText(this.cause);
+    return { code: this.code, message: this.message, fix: this.fix, ...(cause ? { cause } : {}) };
   }
+}
+
+const MAX_CAUSE_CHARS = 300;
+
+/**
+ * The underlying fault in one line: a system error's code and message ("ECONNREFUSED: connect
+ * ECONNREFUSED /var/run/docker.sock"), a wrapped GatehouseError's code and message. Bounded,
+ * and only from Error objects: a cause is never a value a caller passed in.
+ */
+function causeText(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  const head = typeof code === 'string' && !cause.message.startsWith(code) ? `${code}: ` : '';
+  const text = `${head}${cause.message}`.replace(/\s+/g, ' ').trim();
+  if (!text) return undefined;
+  return text.length > MAX_CAUSE_CHARS ? `${text.slice(0, MAX_CAUSE_CHARS - 1)}…` : text;
 }
 
 export function isGatehouseError(err: unknown, code?: ErrorCode): err is GatehouseError {

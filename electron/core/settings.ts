@@ -1,122 +1,19 @@
+import { promises as fsp, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Settings, SettingsPatch } from '../../shared/api';
+import { DEFAULT_SETTINGS, settingsIssue, settingsSchema } from '../../shared/settings-schema';
 import { GatehouseError } from './errors';
 import { readJsonFile, writeFileAtomic } from './atomic-file';
 import { gatehouseHome } from './paths';
 
-export const DEFAULT_IMAGE = 'ghcr.io/cabinlab/litellm-claude-code:latest';
-export const DEFAULT_DB_IMAGE = 'postgres:16';
-
-/** Names that must never be set through extraEnv: they are secrets or derived by Gatehouse. */
-const RESERVED_ENV = new Set([
-  'LITELLM_MASTER_KEY',
-  'LITELLM_SALT_KEY',
-  'CLAUDE_CODE_OAUTH_TOKEN',
-  'DATABASE_URL',
-  'POSTGRES_PASSWORD',
-]);
-
-// Docker's own grammar for references is long; this catches the mistakes people make
-// (spaces, upper case in the path, empty parts) and leaves the rest to Docker.
-const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-
-const imageRef = z.string().trim().regex(IMAGE_REF, 'is not a valid image reference (like "ghcr.io/owner/name:tag")');
-
-export const settingsSchema = z
-  .object({
-    image: imageRef,
-    port: z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535'),
-    bindAddress: z.string().refine((v) => net.isIP(v) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0'),
-    stackName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1–40 lower-case letters, digits, "-" or "_", starting with a letter or digit'),
-    extraEnv: z.record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'names must be letters, digits and "_"'),
-      z.string().max(4096),
-    ),
-    clipboardClearSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(600, 'must be at most 600 seconds'),
-    keyMaxAgeDays: z.number().int().min(1).max(3650),
-    logBufferEntries: z.number().int().min(1000).max(1_000_000),
-    watchedFolders: z.array(z.string().refine((p) => path.isAbsolute(p), 'must be absolute paths')),
-    stopGatewayOnQuit: z.boolean(),
-    startTimeoutSeconds: z.number().int().min(1, 'must be at least 1 second').max(3600, 'must be at most 3600 seconds'),
-    database: z.object({
-      enabled: z.boolean(),
-      image: imageRef,
-      volume: z
-        .string()
-        .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a Docker volume name')
-        .nullable(),
-    }),
-    tls: z.object({
-      mode: z.enum(['off', 'local', 'custom']),
-      certFile: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path').nullable(),
-      keyFile: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path').nullable(),
-    }),
-  })
-  .strict()
-  .superRefine((s, ctx) => {
-    if (s.tls.mode === 'custom' && (!s.tls.certFile || !s.tls.keyFile)) {
-      ctx.addIssue({ code: 'custom', path: ['tls', s.tls.certFile ? 'keyFile' : 'certFile'], message: 'is needed when tls.mode is "custom" (`gatehouse tls enable --cert PATH --key PATH`)' });
-    }
-    for (const name of Object.keys(s.extraEnv)) {
-      if (RESERVED_ENV.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['extraEnv', name],
-          message: 'is a secret that Gatehouse keeps in the keychain; it cannot be set as plain environment',
-        });
-      }
-    }
-  });
-
-export const DEFAULT_SETTINGS: Settings = {
-  image: DEFAULT_IMAGE,
-  port: 4000,
-  bindAddress: '127.0.0.1',
-  stackName: 'gatehouse',
-  extraEnv: {},
-  clipboardClearSeconds: 30,
-  keyMaxAgeDays: 90,
-  logBufferEntries: 100_000,
-  watchedFolders: [],
-  stopGatewayOnQuit: false,
-  // LiteLLM with a large config can take a minute to boot on a slow machine.
-  startTimeoutSeconds: 120,
-  database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
-  tls: { mode: 'off', certFile: null, keyFile: null },
-};
-
-/** zod's "Invalid input: expected number, received string" said for a person, with the value found. */
-function typeMessage(issue: z.core.$ZodIssueInvalidType, candidate: unknown): string {
-  let found: unknown = candidate;
-  for (const k of issue.path) found = found !== null && typeof found === 'object' ? (found as Record<PropertyKey, unknown>)[k] : undefined;
-  const want = issue.expected === 'int' ? 'a whole number' : issue.expected === 'object' || issue.expected === 'array' ? `an ${issue.expected}` : `a ${issue.expected}`;
-  // NaN is what a GATEHOUSE_PORT that is no number turns into: the variable's text is shown by the caller.
-  if (typeof found === 'number' && Number.isNaN(found)) return `must be ${want}`;
-  const shown = typeof found === 'string' ? `the text ${JSON.stringify(found)}` : found === undefined ? 'nothing' : JSON.stringify(found);
-  return `must be ${want}, not ${shown}`;
-}
+// The schema, its defaults and limits live in shared/settings-schema.ts (one schema for the
+// store, the IPC argument and the CLI); these names stay importable from here.
+export { DEFAULT_DB_IMAGE, DEFAULT_IMAGE, DEFAULT_SETTINGS, SETTINGS_LIMITS, settingsSchema } from '../../shared/settings-schema';
 
 function invalid(error: z.ZodError, source: string, candidate?: unknown): GatehouseError {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length ? issue.path.join('.') : '(settings)';
-  // A bad record key (extraEnv name) comes as "Invalid key in record" with the key's own
-  // message nested: show the one that says what a name may hold.
-  const nested = issue && issue.code === 'invalid_key' ? issue.issues[0] : undefined;
-  const msg = nested ? nested.message : issue?.code === 'invalid_type' ? typeMessage(issue, candidate) : issue ? issue.message : 'is invalid';
-  const secretName = issue?.path[0] === 'extraEnv' && RESERVED_ENV.has(String(issue.path[1]));
-  return new GatehouseError(
-    'SETTINGS_INVALID',
-    `Invalid setting "${field}" in ${source}: ${msg}.`,
-    secretName
-      ? `Leave "${field}" out of the settings: Gatehouse injects it from the keychain at start (\`gatehouse key import --env-file FILE --scrub\` moves a .env's secrets there).`
-      : issue?.path.length && source !== 'the update'
-        ? `Correct it with \`gatehouse settings set ${field} VALUE\`, or go back to the default with \`gatehouse settings unset ${field}\`.`
-        : `Correct "${field}" and try again.`,
-  );
+  const { message, fix } = settingsIssue(error, source, candidate);
+  return new GatehouseError('SETTINGS_INVALID', message, fix);
 }
 
 /** A value from a GATEHOUSE_* variable is named as such: the file is not where it came from. */
@@ -161,18 +58,57 @@ export function envOverrides(env: NodeJS.ProcessEnv): SettingsPatch {
   return patch;
 }
 
+/** Where settings changes are announced (the core's TypedEmitter). */
+export interface SettingsEvents {
+  emit(event: 'settings:changed', data: Settings): void;
+}
+
+export interface SettingsStoreOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Receives one 'settings:changed' per change, whoever made it (this process, the CLI, an editor). */
+  events?: SettingsEvents;
+  /** How often watch() looks at the file's stat when the folder watch says nothing; default 500 ms. */
+  pollMs?: number;
+}
+
+/** What identifies one version of the file: a rename-based write changes the inode, an edit in place the mtime or size. */
+async function fileStamp(file: string): Promise<string> {
+  try {
+    const st = await fsp.stat(file, { bigint: true });
+    return `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw err;
+  }
+}
+
 /**
  * Settings saved as JSON in the app data folder. The effective settings are
  * defaults ← settings.json ← environment overrides; only the file layer is ever written.
+ *
+ * Settings are live: get() re-reads the file whenever its stat changed (one stat per call, so
+ * every operation sees what another process wrote), and watch() follows the file (a watch on
+ * the folder, since writes are renames, plus a stat every pollMs for file systems whose
+ * watches say nothing), so a change is announced once as 'settings:changed' within a second.
  */
 export class SettingsStore {
   readonly file: string;
   private readonly env: NodeJS.ProcessEnv;
-  private cached: Settings | null = null;
+  private readonly events: SettingsEvents | undefined;
+  private readonly pollMs: number;
+  private cached: { stamp: string; settings: Settings } | null = null;
+  /** The settings last seen (announced or first read): a change is a difference from these. */
+  private seen: string | null = null;
+  private watcher: FSWatcher | null = null;
+  private poller: NodeJS.Timeout | null = null;
+  private watching = false;
 
-  constructor(options: { home?: string; env?: NodeJS.ProcessEnv } = {}) {
+  constructor(options: SettingsStoreOptions = {}) {
     this.env = options.env ?? process.env;
     this.file = path.join(options.home ?? gatehouseHome(this.env), 'settings.json');
+    this.events = options.events;
+    this.pollMs = options.pollMs ?? 500;
   }
 
   private async readFileLayer(check = true): Promise<Settings> {
@@ -194,14 +130,24 @@ export class SettingsStore {
     return validateSettings(mergePatch(DEFAULT_SETTINGS, raw as SettingsPatch), this.file);
   }
 
+  /** The effective settings as the file holds them now (cached while the file's stat is unchanged). */
   async get(): Promise<Settings> {
-    if (this.cached) return this.cached;
+    const stamp = await fileStamp(this.file);
+    if (this.cached && this.cached.stamp === stamp) return this.cached.settings;
     const fileLayer = await this.readFileLayer();
     const candidate = mergePatch(fileLayer, envOverrides(this.env));
     const parsed = settingsSchema.safeParse(candidate);
     if (!parsed.success) throw invalidOverride(parsed.error, candidate, this.env);
-    this.cached = parsed.data;
-    return this.cached;
+    this.cached = { stamp, settings: parsed.data };
+    this.noticed(parsed.data);
+    return parsed.data;
+  }
+
+  /** Announces settings that differ from the ones seen before (the first read only records them). */
+  private noticed(settings: Settings): void {
+    const text = JSON.stringify(settings);
+    if (this.seen !== null && this.seen !== text) this.events?.emit('settings:changed', settings);
+    this.seen = text;
   }
 
   /** The file's values over the defaults, not yet validated: what a repairing change starts from. */
@@ -223,7 +169,47 @@ export class SettingsStore {
     }
     const next = parsed.data;
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
-    this.cached = null;
     return this.get();
+  }
+
+  /**
+   * Follows the file until close(): changes made by any process are announced on `events`
+   * within a second. An invalid file in between (an editor's half-written save) announces
+   * nothing; get() reports it to whoever needs the settings.
+   */
+  watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const look = (): void => {
+      if (this.watching) this.get().catch(() => undefined);
+    };
+    void this.get().catch(() => undefined); // what "before" is, for the first change
+    const dir = path.dirname(this.file);
+    const name = path.basename(this.file);
+    fsp
+      .mkdir(dir, { recursive: true })
+      .then(() => {
+        if (!this.watching || this.watcher) return;
+        this.watcher = watch(dir, { persistent: false }, (_event, changed) => {
+          if (!changed || path.basename(String(changed)) === name) look();
+        });
+        this.watcher.on('error', () => {
+          // The folder went away or the watch failed: the stat poll below still sees changes.
+          this.watcher?.close();
+          this.watcher = null;
+        });
+      })
+      .catch(() => undefined);
+    this.poller = setInterval(look, this.pollMs);
+    this.poller.unref();
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.watching = false;
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
   }
 }

@@ -1,4 +1,5 @@
 import type { AppHardening, ClipboardState, Settings, SettingsPatch } from '../../shared/api';
+import { gatewayUrl } from '../../shared/network';
 import { GatehouseError } from '../core/errors';
 import type { Gatehouse } from '../core/gatehouse';
 import type { ClipboardGuard } from '../core/secrets/clipboard';
@@ -60,7 +61,7 @@ export async function copyKeyToClipboard(core: Gatehouse, keyClipboard: Clipboar
 function requireUserGesture(services: MainServices, what: string): void {
   if (!services.userGesture()) {
     throw new GatehouseError(
-      'FORBIDDEN_SENDER',
+      'NOT_FOCUSED',
       `${what} runs only right after a click or key press in the Gatehouse window; this call came without one, so it was refused.`,
       'Click the button in the Gatehouse window again.',
     );
@@ -86,7 +87,7 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'key:reveal': async () => {
       if (!services.revealAllowed()) {
         throw new GatehouseError(
-          'FORBIDDEN_SENDER',
+          'NOT_FOCUSED',
           'The key can be revealed only while the Gatehouse window is in front.',
           'Bring the Gatehouse window to the front and click Reveal again.',
         );
@@ -134,12 +135,12 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'app:hardening': async () => services.hardening(),
     'app:open-external': async (url) => {
       const settings = await core.settings.get();
-      const gateway = `http://${settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress}:${settings.port}`;
+      const gateway = gatewayUrl(settings);
       // What was checked is what is opened: the parsed, normalised href, never the raw text.
       const href = externalUrlToOpen(url, gateway);
       if (href === null) {
         throw new GatehouseError(
-          'INVALID_ARGUMENT',
+          'URL_REFUSED',
           `Gatehouse opens only its documentation sites and your gateway in the browser; "${safeOrigin(url)}" is not one of them.`,
           null,
         );

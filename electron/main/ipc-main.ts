@@ -1,6 +1,6 @@
 import type { EventEnvelope, EventMap, EventName, InvokeChannel, InvokeEnvelope, InvokeMap } from '../../shared/api';
 import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../../shared/api';
-import { IPC_SCHEMAS, describeArgsIssue } from '../../shared/ipc-schemas';
+import { IPC_SCHEMAS, argumentsRefusal } from '../../shared/ipc-schemas';
 import { GatehouseError, toErrorPayload } from '../core/errors';
 
 /**
@@ -71,11 +71,8 @@ export async function dispatch<K extends InvokeChannel>(
     if (!isTrustedSender(event)) throw forbidden(channel);
     const parsed = IPC_SCHEMAS[channel].safeParse(rawArgs);
     if (!parsed.success) {
-      throw new GatehouseError(
-        'INVALID_ARGUMENT',
-        `The call "${channel}" was refused: ${describeArgsIssue(parsed.error)}.`,
-        'This is a bug in the Gatehouse window; restart the app and report it if it happens again.',
-      );
+      const refusal = argumentsRefusal(channel, parsed.error);
+      throw new GatehouseError(refusal.code, refusal.message, refusal.fix);
     }
     const handler = handlers[channel] as (...a: unknown[]) => Promise<InvokeMap[K]['result']>;
     const value = await handler(...parsed.data);

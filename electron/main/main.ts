@@ -149,6 +149,7 @@ async function boot(): Promise<void> {
   core = await Gatehouse.open({ watchSecurity: true });
   const c = core;
   const guard = new ClipboardGuard(clipboardBackend, (state) => c.events.emit('clipboard:state', state));
+  guard.followSettings(c.events); // a changed clipboardClearSeconds also retimes a countdown under way
   keyClipboard = guard;
 
   handlers = createHandlers(c, {

@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventMap, EventName, GatehouseBridge, InvokeChannel, InvokeEnvelope, InvokeMap } from '../../shared/api';
 import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS } from '../../shared/api';
+import type { ErrorPayload } from '../../shared/api';
 import { BridgeError } from '../../shared/bridge-errors';
 
 /**
@@ -35,6 +36,11 @@ export interface BridgeOptions {
 }
 const eventNames = new Set<string>(EVENT_NAMES);
 
+/** A failure as the renderer receives it: data in the envelope, which contextBridge copies whole. */
+function refused(error: ErrorPayload): { ok: false; error: ErrorPayload } {
+  return { ok: false, error };
+}
+
 function isEnvelope(value: unknown): value is InvokeEnvelope<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
@@ -58,23 +64,30 @@ export function createBridge(ipcRenderer: IpcRendererLike, options: BridgeOption
   };
 
   return {
-    async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']> {
+    // Errors travel as data in the envelope (contextBridge would keep only an Error's message);
+    // the renderer opens it with unwrapEnvelope/invokeOrThrow from shared/bridge-errors.ts.
+    async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeEnvelope<InvokeMap[K]['result']>> {
       if (!invokeChannels.has(channel)) {
-        throw new BridgeError({ code: 'INVALID_ARGUMENT', message: `"${String(channel)}" is not a Gatehouse method.`, fix: null });
+        return refused({ code: 'INVALID_ARGUMENT', message: `"${String(channel)}" is not a Gatehouse method.`, fix: null });
       }
       if (USER_GESTURE_CHANNELS.has(channel) && options.userActivation && !options.userActivation()) {
-        throw new BridgeError({
-          code: 'FORBIDDEN_SENDER',
+        return refused({
+          code: 'NOT_FOCUSED',
           message: `"${channel}" hands out the master key, so it runs only right after a click or key press in the Gatehouse window.`,
           fix: 'Click the button in the Gatehouse window.',
         });
       }
-      const reply = await ipcRenderer.invoke(channel, ...args);
-      if (!isEnvelope(reply)) {
-        throw new BridgeError({ code: 'INTERNAL', message: `The reply to "${channel}" was not understood.`, fix: 'Restart Gatehouse.' });
+      let reply: unknown;
+      try {
+        reply = await ipcRenderer.invoke(channel, ...args);
+      } catch (err) {
+        // The transport itself failed (main has no handler yet, the window is closing).
+        return refused({ code: 'INTERNAL', message: `The call "${channel}" did not reach Gatehouse: ${err instanceof Error ? err.message : String(err)}`, fix: 'Restart Gatehouse.' });
       }
-      if (!reply.ok) throw new BridgeError(reply.error);
-      return reply.value as InvokeMap[K]['result'];
+      if (!isEnvelope(reply)) {
+        return refused({ code: 'INTERNAL', message: `The reply to "${channel}" was not understood.`, fix: 'Restart Gatehouse.' });
+      }
+      return reply as InvokeEnvelope<InvokeMap[K]['result']>;
     },
 
     on<K extends EventName>(event: K, listener: (data: EventMap[K]) => void): () => void {

@@ -17,13 +17,16 @@ export class UiError extends Error {
   }
 }
 
-/** Calls a contract method; failures come back as UiError with the core's code and fix. */
+/** Calls a contract method; failures come back as UiError with the core's code and fix (data from the envelope). */
 export async function call<K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']): Promise<InvokeMap[K]['result']> {
+  let envelope;
   try {
-    return await window.gatehouse.invoke(channel, ...args);
+    envelope = await window.gatehouse.invoke(channel, ...args);
   } catch (err) {
     throw new UiError(payloadFromError(err));
   }
+  if (!envelope.ok) throw new UiError(envelope.error);
+  return envelope.value;
 }
 
 export function errorOf(err: unknown): ErrorPayload {

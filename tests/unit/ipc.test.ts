@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EVENT_CHANNEL, INVOKE_CHANNELS, type StackStatus } from '../../shared/api';
-import { payloadFromError } from '../../shared/bridge-errors';
+import fs from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { EVENT_CHANNEL, EVENT_NAMES, INVOKE_CHANNELS, type GatehouseBridge, type InvokeChannel, type InvokeMap, type StackStatus } from '../../shared/api';
+import { BridgeError, invokeOrThrow, payloadFromError, unwrapEnvelope } from '../../shared/bridge-errors';
+import { IPC_SCHEMAS } from '../../shared/ipc-schemas';
 import { GatehouseError } from '../../electron/core/errors';
 import { TypedEmitter } from '../../electron/core/typed-emitter';
 import type { EventMap } from '../../shared/api';
@@ -28,6 +32,12 @@ function recordingHandlers(overrides: Partial<InvokeHandlers>): { handlers: Invo
   return { handlers, calls };
 }
 
+/** The bridge as the renderer uses it: the envelope opened, a failure thrown as BridgeError. */
+function caller(bridge: GatehouseBridge) {
+  return <K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']) => invokeOrThrow(bridge, channel, ...args);
+}
+const callAny = (bridge: GatehouseBridge, channel: string, ...args: unknown[]) => (invokeOrThrow as (b: GatehouseBridge, c: string, ...a: unknown[]) => Promise<unknown>)(bridge, channel, ...args);
+
 function setup(overrides: Partial<InvokeHandlers>, frame: () => { url: string; parent: unknown } | null = () => ({ url: PAGE, parent: null })) {
   const ipc = new InProcessIpc();
   const { handlers, calls } = recordingHandlers(overrides);
@@ -39,7 +49,7 @@ function setup(overrides: Partial<InvokeHandlers>, frame: () => { url: string; p
 describe('IPC sender gate', () => {
   it('refuses a call from another page and never runs the handler', async () => {
     const { bridge, calls } = setup({ 'settings:get': async () => ({}) as never }, () => ({ url: 'https://evil.example/index.html', parent: null }));
-    await assert.rejects(bridge.invoke('settings:get'), (err: unknown) => {
+    await assert.rejects(caller(bridge)('settings:get'), (err: unknown) => {
       const p = payloadFromError(err);
       assert.equal(p.code, 'FORBIDDEN_SENDER');
       assert.match(p.message, /not Gatehouse's own window/);
@@ -51,7 +61,7 @@ describe('IPC sender gate', () => {
   it('refuses a sub-frame of the app page and a destroyed frame', async () => {
     for (const frame of [{ url: PAGE, parent: { url: PAGE } }, null]) {
       const { bridge, calls } = setup({ 'key:reveal': async () => 'sk-should-never-be-returned' }, () => frame);
-      await assert.rejects(bridge.invoke('key:reveal'), (err: unknown) => payloadFromError(err).code === 'FORBIDDEN_SENDER');
+      await assert.rejects(caller(bridge)('key:reveal'), (err: unknown) => payloadFromError(err).code === 'FORBIDDEN_SENDER');
       assert.deepEqual(calls, []);
     }
   });
@@ -79,7 +89,7 @@ describe('IPC argument validation', () => {
     ];
     for (const [channel, args] of bad) {
       await assert.rejects(
-        (bridge.invoke as (c: string, ...a: unknown[]) => Promise<unknown>)(channel, ...args),
+        callAny(bridge, channel, ...args),
         (err: unknown) => {
           const p = payloadFromError(err);
           assert.equal(p.code, 'INVALID_ARGUMENT', `${channel} ${JSON.stringify(args)}`);
@@ -94,7 +104,7 @@ describe('IPC argument validation', () => {
   it('never echoes the value of a refused argument (it may be a token)', async () => {
     const { bridge } = setup({});
     const secretish = 'sk-ant-oat01-' + 'x'.repeat(5000); // over the size bound
-    await assert.rejects(bridge.invoke('claude:set-token', secretish), (err: unknown) => {
+    await assert.rejects(caller(bridge)('claude:set-token', secretish), (err: unknown) => {
       const p = payloadFromError(err);
       assert.equal(p.code, 'INVALID_ARGUMENT');
       assert.ok(!p.message.includes('sk-ant-oat01'), 'the message must not contain the value');
@@ -110,38 +120,65 @@ describe('IPC argument validation', () => {
         return { entries: [], total: 0 };
       },
     });
-    assert.deepEqual(await bridge.invoke('logs:query', { minLevel: 'warning', text: 'boom', limit: 10 }), { entries: [], total: 0 });
+    assert.deepEqual(await caller(bridge)('logs:query', { minLevel: 'warning', text: 'boom', limit: 10 }), { entries: [], total: 0 });
     assert.deepEqual(seen, { minLevel: 'warning', text: 'boom', limit: 10 });
   });
 
   it('the bridge refuses a channel that is not in the contract without calling main', async () => {
     const { bridge, calls } = setup({});
-    await assert.rejects((bridge.invoke as (c: string) => Promise<unknown>)('shell:exec'), (err: unknown) => payloadFromError(err).code === 'INVALID_ARGUMENT');
+    await assert.rejects(callAny(bridge, 'shell:exec'), (err: unknown) => payloadFromError(err).code === 'INVALID_ARGUMENT');
     assert.deepEqual(calls, []);
   });
 });
 
 describe('errors across the bridge', () => {
-  it('keep code, message and fix, even when only the message survives the transport', async () => {
+  it('cross as data in the envelope: code, message, fix and cause, with nothing parsed from a message', async () => {
     const { bridge } = setup({
       'stack:start': async () => {
-        throw new GatehouseError('PORT_IN_USE', 'Port 4000 on 127.0.0.1 is already in use by another program.', 'Choose another port in Settings, or stop the other program.');
+        const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4000'), { code: 'ECONNREFUSED' });
+        throw new GatehouseError('PORT_IN_USE', 'Port 4000 on 127.0.0.1 is already in use by another program.', 'Choose another port in Settings, or stop the other program.', { cause });
       },
     });
-    const err = await bridge.invoke('stack:start').then(
+    const expected = {
+      code: 'PORT_IN_USE',
+      message: 'Port 4000 on 127.0.0.1 is already in use by another program.',
+      fix: 'Choose another port in Settings, or stop the other program.',
+      cause: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:4000',
+    };
+    // What the preload hands the page (contextBridge copies plain data whole): the envelope.
+    const envelope = await bridge.invoke('stack:start');
+    assert.deepEqual(structuredClone(envelope), { ok: false, error: expected });
+    // What the renderer's call() makes of it.
+    const err = await caller(bridge)('stack:start').then(
       () => assert.fail('should reject'),
       (e: unknown) => e,
     );
-    const expected = { code: 'PORT_IN_USE', message: 'Port 4000 on 127.0.0.1 is already in use by another program.', fix: 'Choose another port in Settings, or stop the other program.' };
+    assert.ok(err instanceof BridgeError);
+    assert.equal(err.message, expected.message, 'the message is the message, with no code or fix packed in');
     assert.deepEqual(payloadFromError(err), expected);
-    // contextBridge copies only `message`: rebuild from that alone, and from Electron's prefixed form.
-    assert.deepEqual(payloadFromError(new Error((err as Error).message)), expected);
-    assert.deepEqual(payloadFromError(new Error(`Error invoking remote method 'x': ${(err as Error).message}`)), expected);
+    // An Error that lost its data on the way is not guessed at: it is INTERNAL with its text.
+    assert.deepEqual(payloadFromError(new Error(`[PORT_IN_USE] ${expected.message}`)), { code: 'INTERNAL', message: `[PORT_IN_USE] ${expected.message}`, fix: null });
+  });
+
+  it('a refusal in the preload and a failed transport are envelopes too', async () => {
+    const { bridge } = setup({});
+    const unknown = await (bridge.invoke as (c: string) => Promise<unknown>)('shell:exec');
+    assert.deepEqual(unknown, { ok: false, error: { code: 'INVALID_ARGUMENT', message: '"shell:exec" is not a Gatehouse method.', fix: null } });
+    const broken = createBridge({
+      invoke: async () => {
+        throw new Error('No handler registered for \'stack:status\'');
+      },
+      on: () => undefined,
+      removeListener: () => undefined,
+    });
+    const env = await broken.invoke('stack:status');
+    assert.equal(env.ok, false);
+    assert.throws(() => unwrapEnvelope(env), (e: unknown) => payloadFromError(e).code === 'INTERNAL' && /did not reach Gatehouse/.test((e as Error).message));
   });
 
   it('turns an unexpected exception into INTERNAL with a fix', async () => {
     const { bridge } = setup({ 'key:info': async () => { throw new TypeError('boom'); } });
-    await assert.rejects(bridge.invoke('key:info'), (err: unknown) => {
+    await assert.rejects(caller(bridge)('key:info'), (err: unknown) => {
       const p = payloadFromError(err);
       return p.code === 'INTERNAL' && p.message === 'boom' && p.fix !== null;
     });
@@ -201,5 +238,30 @@ describe('events and registration', () => {
   it('refuses to subscribe to an event that is not in the contract', () => {
     const { bridge } = setup({});
     assert.throws(() => (bridge.on as (e: string, f: () => void) => void)('secret:dump', () => undefined), (err: unknown) => payloadFromError(err).code === 'INVALID_ARGUMENT');
+  });
+});
+
+/** The member names of `interface <name>` in shared/api.ts, read with the TypeScript parser. */
+function interfaceKeys(name: string): string[] {
+  const file = path.join(__dirname, '..', '..', 'shared', 'api.ts');
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const decl = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+  assert.ok(decl, `interface ${name} in shared/api.ts`);
+  return decl.members.map((m) => {
+    assert.ok(m.name && (ts.isStringLiteral(m.name) || ts.isIdentifier(m.name)));
+    return m.name.text;
+  });
+}
+
+describe('the contract lists', () => {
+  it('INVOKE_CHANNELS holds every InvokeMap channel once, and nothing else', () => {
+    const declared = interfaceKeys('InvokeMap');
+    assert.deepEqual([...INVOKE_CHANNELS].sort(), [...declared].sort(), 'a channel missing here is refused at run time without a word');
+    assert.equal(new Set(INVOKE_CHANNELS).size, INVOKE_CHANNELS.length, 'no duplicates');
+  });
+
+  it('every channel has an argument schema, and every event of EventMap is forwarded', () => {
+    assert.deepEqual(Object.keys(IPC_SCHEMAS).sort(), [...INVOKE_CHANNELS].sort());
+    assert.deepEqual([...EVENT_NAMES].sort(), interfaceKeys('EventMap').sort());
   });
 });

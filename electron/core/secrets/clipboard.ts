@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ClipboardState } from '../../../shared/api';
+import type { ClipboardState, Settings } from '../../../shared/api';
 
 /**
  * The system clipboard as the core sees it. The CLI and tests use the platform's own commands
@@ -43,6 +43,7 @@ export const INACTIVE_CLIPBOARD: ClipboardState = { active: false, clearsAt: nul
  */
 export class ClipboardGuard {
   private hash: string | null = null;
+  private copiedAt: number | null = null;
   private clearsAt: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -67,12 +68,33 @@ export class ClipboardGuard {
     this.stopTimers();
     const { concealed } = await this.backend.writeSecret(secret);
     this.hash = secretHash(secret);
-    this.clearsAt = this.now() + clearSeconds * 1000;
-    this.timer = setTimeout(() => void this.clearNow(), clearSeconds * 1000);
+    this.copiedAt = this.now();
+    this.schedule(this.copiedAt + clearSeconds * 1000);
     this.ticker = setInterval(() => this.onState(this.state()), 1000);
     const state = this.state();
     this.onState(state);
     return { ...state, concealed };
+  }
+
+  private schedule(clearsAt: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.clearsAt = clearsAt;
+    this.timer = setTimeout(() => void this.clearNow(), Math.max(0, clearsAt - this.now()));
+  }
+
+  /**
+   * The clear time changed (settings): a countdown under way now ends `clearSeconds` after its
+   * copy, so shortening the setting also shortens how long the key already copied stays there.
+   */
+  setClearSeconds(clearSeconds: number): void {
+    if (this.hash === null || this.copiedAt === null) return;
+    this.schedule(this.copiedAt + clearSeconds * 1000);
+    this.onState(this.state());
+  }
+
+  /** Follows `clipboardClearSeconds` as it changes; returns the unsubscribe. */
+  followSettings(events: { on(event: 'settings:changed', listener: (s: Settings) => void): () => void }): () => void {
+    return events.on('settings:changed', (s) => this.setClearSeconds(s.clipboardClearSeconds));
   }
 
   /** Clears now if the clipboard still holds the secret; ends the countdown either way. */
@@ -80,6 +102,7 @@ export class ClipboardGuard {
     const hash = this.hash;
     this.stopTimers();
     this.hash = null;
+    this.copiedAt = null;
     this.clearsAt = null;
     this.onState(INACTIVE_CLIPBOARD);
     if (hash === null) return false;

@@ -1,5 +1,3 @@
-import { promises as fsp, watch, type FSWatcher } from 'node:fs';
-import path from 'node:path';
 import type { AppHardening, EventMap, SecurityReport, StackState } from '../../../shared/api';
 import type { TypedEmitter } from '../typed-emitter';
 import { evaluate } from './checks';
@@ -40,7 +38,6 @@ export class SecurityMonitor {
   private queued: Promise<SecurityReport> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
-  private watcher: FSWatcher | null = null;
   private unsubscribe: (() => void)[] = [];
   private lastStackState: StackState | null = null;
   /**
@@ -126,8 +123,9 @@ export class SecurityMonitor {
 
   /**
    * Starts watching: an evaluation now, then after stack changes (start, stop, crash), finished
-   * or rolled-back rotations, settings changes (also those made by another process, seen on
-   * the settings file), and every interval. Timers are unref'd: they never keep a process alive.
+   * or rolled-back rotations, settings changes ('settings:changed': the settings store watches
+   * the file, so changes made by another process count), and every interval. Timers are
+   * unref'd: they never keep a process alive.
    */
   start(): void {
     if (this.timer || this.closed) return;
@@ -146,26 +144,11 @@ export class SecurityMonitor {
         this.setBusy(!over);
         if (over) this.trigger();
       }),
+      this.events.on('settings:changed', () => this.trigger()),
     );
-    this.watchSettingsFile();
     this.timer = setInterval(() => this.trigger(), this.intervalMs);
     this.timer.unref();
     this.trigger();
-  }
-
-  private watchSettingsFile(): void {
-    const dir = this.sources.home;
-    // Settings are written by rename (atomic-file.ts), so watch the folder, not the file.
-    fsp
-      .mkdir(dir, { recursive: true })
-      .then(() => {
-        if (this.closed || this.watcher) return;
-        this.watcher = watch(dir, { persistent: false }, (_event, name) => {
-          if (name && path.basename(String(name)) === 'settings.json') this.trigger();
-        });
-        this.watcher.on('error', () => undefined);
-      })
-      .catch(() => undefined);
   }
 
   /** Stops watching and waits for an evaluation in progress. */
@@ -175,8 +158,6 @@ export class SecurityMonitor {
     if (this.debounce) clearTimeout(this.debounce);
     this.timer = null;
     this.debounce = null;
-    this.watcher?.close();
-    this.watcher = null;
     for (const off of this.unsubscribe.splice(0)) off();
     await this.inFlight?.catch(() => undefined);
     await this.queued?.catch(() => undefined);

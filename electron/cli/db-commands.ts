@@ -2,7 +2,8 @@ import type { DatabaseStatus } from '../../shared/api';
 import { GatehouseError } from '../core/errors';
 import { flagString } from './args';
 import type { CliCommand } from './command';
-import { printJson } from './output';
+import { formatRows, printJson } from './output';
+import { databaseVolumeName } from '../../shared/stack-names';
 
 /** One line about the database for `gatehouse status` and `gatehouse db status`. */
 export function formatDatabaseLine(db: DatabaseStatus): string {
@@ -18,8 +19,14 @@ function formatDatabase(db: DatabaseStatus): string {
     ['Container', db.containerId ? db.containerId.slice(0, 12) : '(none)'],
     ['Gateway', db.connected === null ? '(not running)' : db.connected ? 'database connected' : 'database NOT connected'],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n') + '\n';
+  return formatRows(rows);
+}
+
+const OFF_DETAIL = 'The database is off (LiteLLM runs alone). Turn it on with `gatehouse db enable`.';
+
+/** `db status --json`: always an object, with `enabled` saying whether the database is on at all. */
+export function databaseJson(db: DatabaseStatus | null): { enabled: boolean } & Partial<DatabaseStatus> {
+  return db ? { enabled: true, ...db } : { enabled: false, detail: OFF_DETAIL };
 }
 
 export const DB_COMMANDS: CliCommand[] = [
@@ -31,10 +38,10 @@ export const DB_COMMANDS: CliCommand[] = [
     async run({ core, io, args, signal }) {
       const st = await (await core()).stack.status(signal);
       if (args.flags.has('json')) {
-        printJson(io, st.database);
+        printJson(io, databaseJson(st.database));
         return 0;
       }
-      io.stdout.write(st.database ? formatDatabase(st.database) : 'The database is off (LiteLLM runs alone). Turn it on with `gatehouse db enable`.\n');
+      io.stdout.write(st.database ? formatDatabase(st.database) : `${OFF_DETAIL}\n`);
       return 0;
     },
   },
@@ -45,7 +52,7 @@ export const DB_COMMANDS: CliCommand[] = [
     flags: {},
     async run({ core, io }) {
       const s = await (await core()).settings.update({ database: { enabled: true } });
-      io.stdout.write(`Database on (image ${s.database.image}, volume ${s.database.volume ?? `${s.stackName}-db-data`}); run \`gatehouse restart\` to apply.\n`);
+      io.stdout.write(`Database on (image ${s.database.image}, volume ${databaseVolumeName(s)}); run \`gatehouse restart\` to apply.\n`);
       return 0;
     },
   },

@@ -7,27 +7,37 @@ import { scheduleDetachedClear } from '../core/secrets/clipboard-clear-helper';
 import { importEnvFile } from '../core/secrets/env-import';
 import { flagString } from './args';
 import type { CliCommand } from './command';
-import { printJson } from './output';
+import { formatRows, printJson } from './output';
 import { readSecret } from './secret-input';
 
 /** `gatehouse key …` and `gatehouse claude …`: the master key's life and the Claude login. */
 
-function formatKeyInfo(info: KeyInfo): string {
+export function formatKeyInfo(info: KeyInfo): string {
   if (!info.exists) return `No master key yet.${info.pendingRotation ? ' (A rotation is pending.)' : ''}\nCreate one with \`gatehouse key create\`.\n`;
   const rows: [string, string][] = [
     ['Fingerprint', info.fingerprint ?? '-'],
     ['Created', info.createdAt ?? '(unknown: created or imported outside this Gatehouse)'],
     ['Rotated', info.rotatedAt ?? 'never'],
-    ['Age', info.ageDays === null ? 'unknown' : `${info.ageDays} day(s)`],
+    ['Age', formatAge(info.ageDays)],
   ];
   if (info.pendingRotation) rows.push(['Pending', 'a rotation was interrupted; the next command recovers it']);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n') + '\n';
+  return formatRows(rows);
 }
 
-function formatClaude(st: ClaudeStatus): string {
+/** The key's age in whole days, said as a person would ("less than a day", "1 day", "12 days"). */
+export function formatAge(days: number | null): string {
+  if (days === null) return 'unknown';
+  if (days < 1) return 'less than a day';
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+export function formatClaude(st: ClaudeStatus): string {
   const login = st.volumeHasLogin === null ? 'unknown (Docker or the gateway image is not available)' : st.volumeHasLogin ? 'yes' : 'no';
-  return `Token in keychain:     ${st.tokenStored ? 'yes (injected as CLAUDE_CODE_OAUTH_TOKEN at the next start)' : 'no'}\nLogin in volume ${st.volume}: ${login}\n`;
+  return formatRows([
+    ['Token in keychain', st.tokenStored ? 'yes (injected as CLAUDE_CODE_OAUTH_TOKEN at the next start)' : 'no'],
+    ['Credentials volume', st.volume],
+    ['Login in volume', login],
+  ]);
 }
 
 const json = { json: false } as const;

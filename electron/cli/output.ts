@@ -14,8 +14,33 @@ export function printError(io: CliIO, payload: ErrorPayload): void {
   io.stderr.write(`gatehouse: ${err.message}\n  fix: ${err.fix}\n  (error code ${err.code})\n`);
 }
 
+/** `Label:  value` lines with the values in one column (status, key info, claude status, db status). */
+export function formatRows(rows: [string, string][]): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n') + '\n';
+}
+
 export function printJson(io: CliIO, value: unknown): void {
   io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * One progress line that fits `columns` (one column spare, so the terminal never wraps it: a
+ * wrapped line cannot be redrawn with \r and leaves its first half behind). The bar shrinks
+ * first, then the detail goes, then the label is shortened.
+ */
+export function progressLine(label: string, percent: number | null, detail: string, columns: number): string {
+  const max = Math.max(1, columns - 1);
+  const pct = percent === null ? '  ? %' : `${percent.toFixed(0).padStart(3)} %`;
+  const barWidth = Math.max(10, Math.min(40, max - label.length - pct.length - (detail ? detail.length + 1 : 0) - 2));
+  const filled = percent === null ? 0 : Math.round((percent / 100) * barWidth);
+  const bar = percent === null ? '·'.repeat(barWidth) : '█'.repeat(filled) + '░'.repeat(barWidth - filled);
+  let tail = ` ${bar} ${pct}${detail ? ` ${detail}` : ''}`;
+  if (label.length + tail.length > max) tail = ` ${bar} ${pct}`;
+  let head = label;
+  if (head.length + tail.length > max) head = head.slice(0, Math.max(0, max - tail.length - 1)) + '…';
+  const line = head + tail;
+  return line.length > max ? line.slice(0, max) : line;
 }
 
 /**
@@ -31,11 +56,7 @@ export class ProgressReporter {
   update(label: string, percent: number | null, detail = ''): void {
     const stream = this.io.stderr;
     if (stream.isTTY) {
-      const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - label.length - detail.length - 12));
-      const filled = percent === null ? 0 : Math.round((percent / 100) * width);
-      const bar = percent === null ? '·'.repeat(width) : '█'.repeat(filled) + '░'.repeat(width - filled);
-      const pct = percent === null ? '  ? %' : `${percent.toFixed(0).padStart(3)} %`;
-      stream.write(`\r\x1b[2K${label} ${bar} ${pct} ${detail}`);
+      stream.write(`\r\x1b[2K${progressLine(label, percent, detail, stream.columns || 80)}`);
       this.drawn = true;
       return;
     }
@@ -49,6 +70,22 @@ export class ProgressReporter {
   line(text: string): void {
     this.done();
     this.io.stderr.write(text + '\n');
+  }
+
+  /**
+   * A line that changes in place while something is waited for (the seconds counting up): redrawn
+   * on a terminal; elsewhere (logs, pipes) written once per `key` (the phase), not every second.
+   */
+  live(text: string, key: string): void {
+    const stream = this.io.stderr;
+    if (stream.isTTY) {
+      stream.write(`\r\x1b[2K${text}`);
+      this.drawn = true;
+      return;
+    }
+    if (key === this.lastPlain) return;
+    this.lastPlain = key;
+    stream.write(text + '\n');
   }
 
   done(): void {

@@ -102,7 +102,8 @@ describe('Claude token and login status', () => {
     r = await gatehouse(['claude', 'status'], t.env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Token in keychain: +yes/);
-    assert.match(r.stdout, new RegExp(`Login in volume ${t.stack}-claude: yes`));
+    assert.match(r.stdout, new RegExp(`Credentials volume: +${t.stack}-claude\n`));
+    assert.match(r.stdout, /Login in volume: +yes\n/);
     const helpers = (await stackContainers(t.stack)).filter((x) => x.Labels['io.gatehouse.role'] === 'inspect-helper');
     assert.equal(helpers.length, 0, 'the helper container was removed');
   });

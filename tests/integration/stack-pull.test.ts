@@ -120,10 +120,15 @@ describe('pull on start', () => {
     stacks.push(t);
     const cli = `'${process.execPath}' --import tsx electron/cli/main.ts start`;
     // util-linux `script` gives the CLI a real pty for stdout and stderr.
-    const r = await runCliVia(['script', '-q', '-e', '-c', cli, '/dev/null'], t.env);
+    // An 80-column terminal, and a label long enough that bar + label + bytes would not fit in it.
+    const r = await runCliVia(['script', '-q', '-e', '-c', `stty cols 80 rows 24; ${cli}`, '/dev/null'], t.env);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /\r\x1b\[2KPulling .*[█░]+ +\d+ %/, 'a redrawn bar');
     assert.match(r.out, /100 %/);
+    // Each redraw is one line that fits (a wrapped one could not be redrawn with \r and would stay behind).
+    const draws = r.out.split('\r\x1b[2K').slice(1).map((d) => d.split(/\r?\n/)[0]!);
+    assert.ok(draws.length > 1, `redraws: ${draws.length}`);
+    for (const d of draws) assert.ok([...d].length <= 79, `a progress line of ${[...d].length} columns: ${JSON.stringify(d)}`);
     assert.match(r.out, /Gateway healthy at/);
   });
 });

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClipboardState, GatehouseBridge } from '../../shared/api';
-import { payloadFromError } from '../../shared/bridge-errors';
+import type { ClipboardState, GatehouseBridge, InvokeChannel, InvokeMap } from '../../shared/api';
+import { invokeOrThrow, payloadFromError } from '../../shared/bridge-errors';
 import { Gatehouse } from '../../electron/core/gatehouse';
 import { GatehouseError } from '../../electron/core/errors';
 import { ClipboardGuard, secretHash } from '../../electron/core/secrets/clipboard';
@@ -27,6 +27,8 @@ const PAGE = 'file:///app/dist/renderer/index.html';
 describe('IPC handlers over the real core', () => {
   let core: Gatehouse;
   let bridge: GatehouseBridge;
+  /** A call as the renderer makes it: the envelope opened, a failure thrown with its code and fix. */
+  const call = <K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']) => invokeOrThrow(bridge, channel, ...args);
   let home: string;
   let revealAllowed = false;
   let userGesture = true;
@@ -76,18 +78,18 @@ describe('IPC handlers over the real core', () => {
   });
 
   test('key:create makes a key; key:info describes it by fingerprint only', async () => {
-    const info = await bridge.invoke('key:create');
+    const info = await call('key:create');
     assert.equal(info.exists, true);
     assert.match(info.fingerprint ?? '', /^sha256:[0-9a-f]{12}$/);
     const key = (await core.keys.get())!;
-    assert.ok(!JSON.stringify(await bridge.invoke('key:info')).includes(key));
+    assert.ok(!JSON.stringify(await call('key:info')).includes(key));
   });
 
   test('key:reveal is refused while the window is not in front, and returns the key when it is', async () => {
     revealAllowed = false;
-    await assert.rejects(bridge.invoke('key:reveal'), (err: unknown) => payloadFromError(err).code === 'FORBIDDEN_SENDER');
+    await assert.rejects(call('key:reveal'), (err: unknown) => payloadFromError(err).code === 'NOT_FOCUSED');
     revealAllowed = true;
-    assert.equal(secretHash(await bridge.invoke('key:reveal')), secretHash((await core.keys.get())!));
+    assert.equal(secretHash(await call('key:reveal')), secretHash((await core.keys.get())!));
   });
 
   test('key:reveal and key:copy are refused without a user gesture main saw, even with the window in front', async () => {
@@ -95,9 +97,9 @@ describe('IPC handlers over the real core', () => {
     userGesture = false;
     try {
       for (const channel of ['key:reveal', 'key:copy'] as const) {
-        await assert.rejects(bridge.invoke(channel), (err: unknown) => {
+        await assert.rejects(call(channel), (err: unknown) => {
           const p = payloadFromError(err);
-          return p.code === 'FORBIDDEN_SENDER' && /click or key press/.test(p.message) && !p.message.includes('sk-');
+          return p.code === 'NOT_FOCUSED' && /click or key press/.test(p.message) && !p.message.includes('sk-');
         });
       }
       assert.notEqual(secretHash((await clip.readText()) ?? ''), secretHash((await core.keys.get())!), 'nothing was copied');
@@ -107,7 +109,7 @@ describe('IPC handlers over the real core', () => {
   });
 
   test('key:copy puts the key on the clipboard with the configured countdown, never in the reply', async () => {
-    const st = await bridge.invoke('key:copy');
+    const st = await call('key:copy');
     assert.equal(st.active, true);
     assert.equal(st.secondsLeft, 30);
     assert.equal(secretHash((await clip.readText()) ?? ''), secretHash((await core.keys.get())!));
@@ -116,22 +118,22 @@ describe('IPC handlers over the real core', () => {
   });
 
   test('app:open-external opens allow-listed sites only, and opens the normalised URL it checked', async () => {
-    await bridge.invoke('app:open-external', 'https://docs.litellm.ai/docs/');
+    await call('app:open-external', 'https://docs.litellm.ai/docs/');
     assert.deepEqual(opened, ['https://docs.litellm.ai/docs/']);
     // Checked and opened as one parsed URL: host lower-cased, dot segments and backslashes resolved.
-    await bridge.invoke('app:open-external', 'https://DOCS.litellm.ai/docs/x/../proxy\\quick_start');
+    await call('app:open-external', 'https://DOCS.litellm.ai/docs/x/../proxy\\quick_start');
     assert.equal(opened[1], 'https://docs.litellm.ai/docs/proxy/quick_start');
     for (const url of ['https://evil.example/', 'https://github.com/someone-else/litellm', 'https://docs.litellm.ai/docs/../blog']) {
-      await assert.rejects(bridge.invoke('app:open-external', url), (err: unknown) => payloadFromError(err).code === 'INVALID_ARGUMENT');
+      await assert.rejects(call('app:open-external', url), (err: unknown) => payloadFromError(err).code === 'URL_REFUSED');
     }
     assert.equal(opened.length, 2);
   });
 
   test('logs:export writes where main’s dialog says, and nothing when the user cancels', async () => {
     exportPath = null;
-    assert.deepEqual(await bridge.invoke('logs:export', {}, 'text'), { path: null, entries: 0 });
+    assert.deepEqual(await call('logs:export', {}, 'text'), { path: null, entries: 0 });
     exportPath = path.join(home, 'export.jsonl');
-    const r = await bridge.invoke('logs:export', {}, 'jsonl');
+    const r = await call('logs:export', {}, 'jsonl');
     assert.equal(r.path, exportPath);
     assert.ok(fs.existsSync(exportPath));
   });
@@ -140,21 +142,21 @@ describe('IPC handlers over the real core', () => {
     const before = (await core.settings.get()).image;
     const other = `${before.split(':')[0]}:other-tag`;
     confirmImage = false;
-    await assert.rejects(bridge.invoke('settings:update', { image: other }), (err: unknown) => payloadFromError(err).code === 'CANCELLED');
+    await assert.rejects(call('settings:update', { image: other }), (err: unknown) => payloadFromError(err).code === 'CANCELLED');
     assert.deepEqual(imageQuestions, [{ from: before, to: other }]);
     assert.equal((await core.settings.get()).image, before);
     // The same image, or a patch without one, asks nothing.
-    await bridge.invoke('settings:update', { image: before, clipboardClearSeconds: 30 });
+    await call('settings:update', { image: before, clipboardClearSeconds: 30 });
     assert.equal(imageQuestions.length, 1);
     confirmImage = true;
-    assert.equal((await bridge.invoke('settings:update', { image: other })).image, other);
+    assert.equal((await call('settings:update', { image: other })).image, other);
     assert.equal(imageQuestions.length, 2);
     await core.settings.update({ image: before });
   });
 
   test('settings:update goes through the core’s validation (field, reason and fix cross the bridge)', async () => {
-    assert.equal((await bridge.invoke('settings:update', { clipboardClearSeconds: 12 })).clipboardClearSeconds, 12);
-    await assert.rejects(bridge.invoke('settings:update', { bindAddress: 'everywhere' }), (err: unknown) => {
+    assert.equal((await call('settings:update', { clipboardClearSeconds: 12 })).clipboardClearSeconds, 12);
+    await assert.rejects(call('settings:update', { bindAddress: 'everywhere' }), (err: unknown) => {
       const p = payloadFromError(err);
       return p.code === 'SETTINGS_INVALID' && /bindAddress/.test(p.message) && /Correct "bindAddress"/.test(p.fix ?? '');
     });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { INVOKE_CHANNELS } from '../../shared/api';
-import { payloadFromError } from '../../shared/bridge-errors';
+import { invokeOrThrow, payloadFromError } from '../../shared/bridge-errors';
 import { COMMANDS } from '../../electron/cli/commands';
 import { APP_ID, PRODUCT_NAME, chromiumDataDir, isSameOrInside } from '../../electron/main/app-identity';
 import { FORBIDDEN_MENU_ROLES, appMenuTemplate } from '../../electron/main/app-menu';
@@ -118,6 +118,8 @@ describe('installed `gatehouse`: argv dispatch of the app binary', () => {
     assert.deepEqual(packaged('key', 'info'), { kind: 'cli', args: ['key', 'info'] });
     assert.deepEqual(packaged('--help'), { kind: 'cli', args: ['--help'] });
     assert.deepEqual(packaged('help'), { kind: 'cli', args: ['help'] });
+    assert.deepEqual(packaged('--version'), { kind: 'cli', args: ['--version'] });
+    assert.deepEqual(packaged('-V'), { kind: 'cli', args: ['-V'] });
     assert.deepEqual(packaged(), { kind: 'gui' });
     // Chromium's switches and macOS's process serial number are not the CLI's.
     assert.deepEqual(packaged('--no-sandbox'), { kind: 'gui' });
@@ -262,30 +264,30 @@ describe('user gesture for the key: the preload’s check', () => {
   it('refuses key:reveal and key:copy without user activation; main never hears of them', async () => {
     const { bridge, calls } = setup(() => false);
     for (const channel of USER_GESTURE_CHANNELS) {
-      await assert.rejects(bridge.invoke(channel as 'key:reveal'), (err: unknown) => {
+      await assert.rejects(invokeOrThrow(bridge, channel as 'key:reveal'), (err: unknown) => {
         const p = payloadFromError(err);
-        return p.code === 'FORBIDDEN_SENDER' && /click or key press/.test(p.message);
+        return p.code === 'NOT_FOCUSED' && /click or key press/.test(p.message);
       });
     }
     assert.deepEqual(calls, []);
     // Other calls need no gesture (status polling runs on timers).
-    await bridge.invoke('key:info');
+    await invokeOrThrow(bridge, 'key:info');
     assert.deepEqual(calls, ['key:info']);
   });
 
   it('passes them on while the page has user activation', async () => {
     const { bridge, calls } = setup(() => true);
-    assert.equal(await bridge.invoke('key:reveal'), 'sk-revealed');
-    assert.equal((await bridge.invoke('key:copy')).secondsLeft, 30);
+    assert.equal(await invokeOrThrow(bridge, 'key:reveal'), 'sk-revealed');
+    assert.equal((await invokeOrThrow(bridge, 'key:copy')).secondsLeft, 30);
     assert.deepEqual(calls, ['key:reveal', 'key:copy']);
   });
 
   it('reads activation at call time, not when the bridge was made', async () => {
     let active = false;
     const { bridge } = setup(() => active);
-    await assert.rejects(bridge.invoke('key:reveal'));
+    await assert.rejects(invokeOrThrow(bridge, 'key:reveal'));
     active = true;
-    assert.equal(await bridge.invoke('key:reveal'), 'sk-revealed');
+    assert.equal(await invokeOrThrow(bridge, 'key:reveal'), 'sk-revealed');
   });
 });
 

@@ -80,7 +80,7 @@ export function SecurityView() {
     focusSoon(() => (document.activeElement === document.body ? list.current?.querySelector<HTMLElement>(`[data-check="${id}"]`) : null));
   }
 
-  const counts = { pass: 0, warn: 0, fail: 0 };
+  const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const c of report?.checks ?? []) counts[c.status]++;
 
   return (
@@ -96,12 +96,12 @@ export function SecurityView() {
           <strong>
             {report.worst === 'pass' ? 'The barrier holds.' : report.worst === 'warn' ? 'The barrier holds, with warnings.' : 'Something needs your attention.'}
           </strong>{' '}
-          {counts.pass} passed, {counts.warn} warnings, {counts.fail} failed · checked {formatTime(report.checkedAt)}
+          {counts.pass} passed, {counts.warn} warnings, {counts.fail} failed{counts.skip ? `, ${counts.skip} skipped` : ''} · checked {formatTime(report.checkedAt)}
         </div>
       )}
       <ul className="checks" aria-label="Security checks" ref={list}>
         {(report?.checks ?? []).map((c) => {
-          const canFix = !!c.action && c.status !== 'pass';
+          const canFix = !!c.action && (c.status === 'warn' || c.status === 'fail');
           const importOpen = c.action === 'key:import' && canFix && importing;
           return (
             <li key={c.id} className={`check check-${c.status}`} data-check={c.id} data-status={c.status} tabIndex={-1} aria-labelledby={`check-${c.id}-title`}>

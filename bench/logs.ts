@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { BenchModule, BenchResult } from './types';
-import { createLineDecoder } from '../electron/core/docker/log-stream';
+import { createLineDecoder } from '../electron/core/engine/log-stream';
 import { LogPipeline } from '../electron/core/logs/pipeline';
 import type { KnownSecret } from '../electron/core/logs/redactor';
 

@@ -6,16 +6,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { LABELS } from '../electron/core/docker/labels';
+import { LABELS } from '../electron/core/engine/labels';
 
 export const ROOT = path.resolve(__dirname, '..');
 
 /** The LiteLLM stand-in without a HEALTHCHECK, like LiteLLM's own images. */
 export const STANDIN_PLAIN = 'gatehouse-test/litellm-standin:plain';
+/** The stand-in with the seed image's HEALTHCHECK and its timing (30 s interval, no start period). */
+export const STANDIN_SEED = 'gatehouse-test/litellm-standin:seed';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -84,6 +87,48 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeo
       else resolve({ ms, out });
     });
   });
+}
+
+/** What every side polls with, Gatehouse's own poll interval (services/health.ts HEALTH_POLL_MS). */
+export const POLL_MS = 50;
+
+/** One GET with a hard timeout: the HTTP status, or 0 for any network error (refused, reset, timeout). */
+export function getStatus(url: string, key?: string, timeoutMs = 1500): Promise<number> {
+  return new Promise((resolve) => {
+    const headers = key ? { authorization: `Bearer ${key}` } : undefined;
+    const req = http.get(url, { headers, timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * The readiness poll of the baselines, what a user scripting `docker run` would check: every
+ * POLL_MS, /health/liveliness answers 200, then /v1/models answers 401 without the key and 200
+ * with it. Resolves when all three hold; throws after `timeoutMs`.
+ */
+export async function pollReady(base: string, key: string, timeoutMs = 60_000): Promise<void> {
+  const t0 = performance.now();
+  for (;;) {
+    if ((await getStatus(`${base}/health/liveliness`)) === 200 && (await getStatus(`${base}/v1/models`)) === 401 && (await getStatus(`${base}/v1/models`, key)) === 200) return;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${base} was not ready within ${timeoutMs} ms`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** Docker's health status of a container ("starting", "healthy", …; "none" without a HEALTHCHECK). */
+export async function dockerHealth(docker: Docker, id: string): Promise<string> {
+  const info = await docker.getContainer(id).inspect();
+  return info.State.Health?.Status ?? 'none';
+}
+
+/** The Engine API version the daemon speaks, e.g. "1.41". */
+export async function engineApiVersion(docker: Docker): Promise<string> {
+  return ((await docker.version()) as { ApiVersion: string }).ApiVersion;
 }
 
 /** Removes every container, network and volume labelled with this bench stack (only those). */

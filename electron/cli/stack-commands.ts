@@ -1,6 +1,6 @@
 import type { StackStatus } from '../../shared/api';
 import type { Gatehouse } from '../core/gatehouse';
-import type { StartResult } from '../core/docker/stack';
+import type { StartResult } from '../core/stack/stack-controller';
 import type { CliCommand } from './command';
 import { formatDatabaseLine } from './db-commands';
 import { printJson, ProgressReporter, type CliIO } from './output';
@@ -55,7 +55,8 @@ function follow(core: Gatehouse, io: CliIO): () => void {
     const line = st.detail ?? st.state;
     if (line === lastLine) return;
     lastLine = line;
-    progress.line(line);
+    if (st.waiting) progress.live(line, `waiting|${st.waiting.phase}`);
+    else progress.line(line);
   });
   return () => {
     offPull();

@@ -8,8 +8,13 @@ import { keychainService } from './secrets/secret-store';
 import { KeytarSecretStore } from './secrets/keytar-store';
 import { KeyManager } from './secrets/key-manager';
 import { SecurityMonitor } from './security/monitor';
-import { StackController } from './docker/stack';
-import { DatabaseService } from './docker/database';
+import { DockerodeEngine } from './engine/dockerode-engine';
+import type { DockerEngine } from './engine/types';
+import { GatewayService } from './services/gateway';
+import { DatabaseService } from './services/database';
+import { OperationQueue } from './stack/operation-queue';
+import { StackController } from './stack/stack-controller';
+import { ProcessLock } from './process-lock';
 import { gatewaySecretEnv } from './secrets/gateway-env';
 import { KeyRotation } from './secrets/rotation';
 import { ClaudeLogin } from './secrets/claude-token';
@@ -26,6 +31,8 @@ export interface GatehouseOptions {
   watchSecurity?: boolean;
   /** Told when an operation waits for another Gatehouse process working on the same stack. */
   onLockWait?: (holder: { pid: number; label: string }) => void;
+  /** The Docker adapter; default the real engine from DOCKER_HOST in `env` (tests pass a fake). */
+  engine?: DockerEngine;
 }
 
 /**
@@ -42,6 +49,12 @@ export class Gatehouse {
   readonly events = new TypedEmitter<EventMap>();
   readonly keys: KeyManager;
   readonly security: SecurityMonitor;
+  /** The one Docker adapter of this core: every area reaches Docker through it. */
+  readonly engine: DockerEngine;
+  /** Operations on the stack, one at a time in this process and between processes. */
+  readonly queue: OperationQueue;
+  /** The gateway service: its spec and lifecycle, and the building blocks rotation composes. */
+  readonly gateway: GatewayService;
   readonly stack: StackController;
   /** The PostgreSQL service of the seed's stack (settings.database). */
   readonly database: DatabaseService;
@@ -56,40 +69,47 @@ export class Gatehouse {
   private constructor(options: GatehouseOptions) {
     this.env = options.env ?? process.env;
     this.home = options.home ?? gatehouseHome(this.env);
-    this.settings = new SettingsStore({ home: this.home, env: this.env });
+    // Live settings: a change by any process is announced once as 'settings:changed'.
+    this.settings = new SettingsStore({ home: this.home, env: this.env, events: this.events });
     this.state = new StateStore({ home: this.home });
     this.secrets = options.secrets ?? new KeytarSecretStore(keychainService(this.env));
     this.keys = new KeyManager(this.secrets, this.state);
     this.tls = new GatewayTls({ home: this.home, secrets: this.secrets, settings: this.settings });
-    // The database uses the stack's Docker client, pull and network (created lazily on first use).
+    this.engine = options.engine ?? new DockerodeEngine(this.env);
+    this.gateway = new GatewayService(this.engine, () => this.settings.get(), this.tls);
+    const home = this.home;
+    this.queue = new OperationQueue(async (label, signal) =>
+      ProcessLock.forStack(home, (await this.settings.get()).stackName, options.onLockWait).acquire(label, signal),
+    );
+    // The database uses the stack's pull (progress events) and network.
     this.database = new DatabaseService({
-      env: this.env,
+      engine: this.engine,
       settings: this.settings,
       secrets: this.secrets,
-      docker: () => this.stack.docker(),
       ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
       ensureNetwork: async (signal) => void (await this.stack.ensureBase(await this.stack.plan(), signal)),
     });
+    const secretEnv = (o?: { masterKey?: string }) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv(), tls: async () => this.tls.gatewayEnv(await this.settings.get()) }, o);
     this.stack = new StackController({
-      env: this.env,
-      settings: this.settings,
+      engine: this.engine,
+      gateway: this.gateway,
+      queue: this.queue,
       state: this.state,
       events: this.events,
       database: this.database,
-      home: this.home,
-      onLockWait: options.onLockWait,
-      secretEnv: (o) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv() }, o),
+      secretEnv,
     });
     this.rotation = new KeyRotation({
       secrets: this.secrets,
       keys: this.keys,
       state: this.state,
-      stack: this.stack,
-      secretEnv: (o) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv() }, o),
+      queue: this.queue,
+      gateway: this.gateway,
+      secretEnv,
       emit: (p) => this.events.emit('rotation:progress', p),
       env: this.env,
     });
-    this.claude = new ClaudeLogin({ secrets: this.secrets, stack: this.stack });
+    this.claude = new ClaudeLogin({ secrets: this.secrets, gateway: this.gateway });
     this.logs = new LogEngine({
       home: this.home,
       env: this.env,
@@ -97,17 +117,20 @@ export class Gatehouse {
       state: this.state,
       secrets: this.secrets,
       events: this.events,
+      engine: this.engine,
     });
     this.security = new SecurityMonitor(
       {
         env: this.env,
         home: this.home,
-        // A fresh read each time: settings changed by another process (the CLI) count too.
-        settings: () => new SettingsStore({ home: this.home, env: this.env }).get(),
+        // get() re-reads a changed file, so settings changed by another process (the CLI) count too.
+        settings: () => this.settings.get(),
         secrets: this.secrets,
         keys: this.keys,
         logRedactions: () => this.logs.redactionStats(),
         tlsStatus: () => this.tls.status(),
+        tlsTrust: async () => this.tls.trust(await this.settings.get()),
+        engine: this.engine,
       },
       this.events,
     );
@@ -117,6 +140,7 @@ export class Gatehouse {
   static async open(options: GatehouseOptions = {}): Promise<Gatehouse> {
     const core = new Gatehouse(options);
     await core.settings.get(); // invalid settings fail here, with the field named
+    core.settings.watch();
     // An interrupted key rotation is finished or rolled back before anything else touches the
     // keychain or the gateway (reads only state.json when there is none).
     if (await core.rotation.pending()) await core.rotation.recover();
@@ -126,6 +150,7 @@ export class Gatehouse {
 
   async close(): Promise<void> {
     // Areas release their watchers and streams here.
+    this.settings.close();
     await this.security.close();
     await this.stack.close();
     await this.logs.close();

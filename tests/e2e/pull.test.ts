@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright';
-import { httpGet } from '../../electron/core/docker/http-probe';
+import { httpGet } from '../../electron/core/services/http-probe';
 import { docker, PLAIN, rand, testStack, type TestStack } from '../integration/stack-helpers';
 import { launchApp, launchChromium, type AppUnderTest } from './harness';
 

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import Docker from 'dockerode';
 import { docker } from './stack-helpers';
-import { demuxDockerLog } from '../../electron/core/docker/container-logs';
+import { demuxDockerLog } from '../../electron/core/engine/container-logs';
 
 export const PG_IMAGE = 'gatehouse-test/postgres:15';
 /** Label on objects a test makes by hand (a "seed" volume is not Gatehouse's, so it has no stack label). */

@@ -14,7 +14,7 @@ import type { StackStatus } from '../../shared/api';
 import { Gatehouse } from '../../electron/core/gatehouse';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
-import { LABELS } from '../../electron/core/docker/labels';
+import { LABELS } from '../../electron/core/engine/labels';
 import { docker, readAllFiles, runCli, stackContainers, testStack, type CliResult, type TestStack } from './stack-helpers';
 import {
   PG_IMAGE,

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { httpGet } from '../../electron/core/docker/http-probe';
+import { httpGet } from '../../electron/core/services/http-probe';
 import { ROOT } from './stack-helpers';
 
 export interface CliRun {
@@ -61,6 +61,13 @@ export function readStateSection<T>(home: string, section: string): T | undefine
   const file = path.join(home, 'state.json');
   if (!fs.existsSync(file)) return undefined;
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, T>)[section] ?? undefined;
+}
+
+/** The rotation journal (its own file next to state.json); undefined when no rotation is in flight. */
+export function readJournalFile<T>(home: string): T | undefined {
+  const file = path.join(home, 'rotation-journal.json');
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
 export interface XServer {

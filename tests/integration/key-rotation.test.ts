@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
-import { LABELS } from '../../electron/core/docker/labels';
+import { LABELS } from '../../electron/core/engine/labels';
 import { docker, readAllFiles, stackContainers, testStack, type TestStack } from './stack-helpers';
-import { authStatus, gatehouse, readStateSection, tarWith } from './key-helpers';
+import { authStatus, gatehouse, readJournalFile, tarWith } from './key-helpers';
 
 const fp = (k: string | null) => (k ? fingerprint(k) : null);
 
@@ -22,7 +22,7 @@ async function assertConsistent(t: TestStack, otherKeys: (string | null)[]): Pro
   const current = await store.get(ACCOUNTS.masterKey);
   assert.ok(current, 'a current key exists');
   assert.equal(await store.get(ACCOUNTS.pendingMasterKey), null, 'no pending key is left');
-  assert.equal(readStateSection(t.home, 'rotation') ?? null, null, 'no journal is left');
+  assert.equal(readJournalFile(t.home) ?? null, null, 'no journal is left');
   const gateways = (await stackContainers(t.stack)).filter((c) => c.Labels[LABELS.role] === 'gateway');
   assert.equal(gateways.length, 1, `exactly one gateway container (found ${gateways.map((g) => g.Names[0]).join(', ')})`);
   const g = gateways[0]!;
@@ -98,7 +98,7 @@ describe('key rotation (real container, real keychain)', () => {
       const oldKey = (await t.masterKey()) as string;
       const r = await gatehouse(['key', 'rotate'], { ...t.env, GATEHOUSE_TEST_ABORT_AT_STEP: String(step) });
       assert.equal(r.signal, 'SIGKILL', `the rotation was killed at point ${step} (exit ${r.code}): ${r.stderr}`);
-      assert.ok(readStateSection(t.home, 'rotation'), 'the journal survived the kill');
+      assert.ok(readJournalFile(t.home), 'the journal survived the kill');
       const pendingKey = await store.get(ACCOUNTS.pendingMasterKey);
       if (step >= 2 && step <= 9) assert.ok(pendingKey, 'the new key was pending in the keychain');
       // Any command recovers first; `key info` reports the key without touching Docker otherwise.

@@ -20,7 +20,7 @@ import { Gatehouse } from '../../electron/core/gatehouse';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
 import { generateMasterKey, fingerprint } from '../../electron/core/secrets/master-key';
-import { LABELS } from '../../electron/core/docker/labels';
+import { LABELS } from '../../electron/core/engine/labels';
 import { isGatehouseError } from '../../electron/core/errors';
 import { ROOT, PLAIN, docker, testStack, runCli, readAllFiles, type TestStack } from './stack-helpers';
 

@@ -12,7 +12,7 @@ import Docker from 'dockerode';
 import type { SettingsPatch } from '../../shared/api';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
-import { LABELS } from '../../electron/core/docker/labels';
+import { LABELS } from '../../electron/core/engine/labels';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const PLAIN = 'gatehouse-test/litellm-standin:plain';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { PullProgress, StackStatus } from '../../shared/api';
 import { Gatehouse } from '../../electron/core/gatehouse';
 import { docker, rand, ROOT, runCli, testStack, PLAIN, type TestStack } from './stack-helpers';
-import { httpGet } from '../../electron/core/docker/http-probe';
+import { httpGet } from '../../electron/core/services/http-probe';
 
 const REGISTRY = '127.0.0.1:5000';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demuxDockerLog, redactSecrets } from '../../electron/core/docker/container-logs';
+import { demuxDockerLog, redactSecrets } from '../../electron/core/engine/container-logs';
 
 function frame(type: number, text: string): Buffer {
   const payload = Buffer.from(text, 'utf8');

@@ -8,15 +8,15 @@ import {
   databasePlanDifferences,
   databaseUrl,
   planDatabase,
-} from '../../electron/core/docker/database-plan';
-import { describeDatabaseStatus, parseReadiness } from '../../electron/core/docker/database-status';
-import { LABELS } from '../../electron/core/docker/labels';
+} from '../../electron/core/services/database-plan';
+import { describeDatabaseStatus, parseReadiness } from '../../electron/core/services/database-status';
+import { LABELS } from '../../electron/core/engine/labels';
 
 const settings = { ...DEFAULT_SETTINGS, stackName: 'demo', database: { enabled: true, image: 'postgres:16', volume: null } };
 // A made-up password with every character that needs percent-encoding in a URL.
 const PW = 'p@ss:w/rd?#%';
 
-function inspectInfo(over: { running?: boolean; restarting?: boolean; exitCode?: number; status?: string; health?: string; volume?: string; image?: string; labels?: Record<string, string>; startedAt?: string }): Docker.ContainerInspectInfo {
+function inspectInfo(over: { running?: boolean; restarting?: boolean; exitCode?: number; status?: string; health?: string; volume?: string; image?: string; labels?: Record<string, string>; env?: string[]; startedAt?: string }): Docker.ContainerInspectInfo {
   return {
     Id: 'c1',
     Name: '/demo-db',
@@ -32,7 +32,7 @@ function inspectInfo(over: { running?: boolean; restarting?: boolean; exitCode?:
       StartedAt: over.startedAt ?? '2026-01-01T00:00:00Z',
       Health: over.health ? { Status: over.health, FailingStreak: 0, Log: [] } : undefined,
     },
-    Config: { Image: over.image ?? 'postgres:16', Labels: over.labels ?? {} },
+    Config: { Image: over.image ?? 'postgres:16', Labels: over.labels ?? {}, Env: over.env ?? [] },
     HostConfig: { NetworkMode: 'demo-net' },
     Mounts: [{ Type: 'volume', Name: over.volume ?? 'demo-db-data', Destination: '/var/lib/postgresql/data' }],
   } as unknown as Docker.ContainerInspectInfo;
@@ -74,11 +74,13 @@ describe('database plan', () => {
 
   test('differences: image, volume and a changed password mean recreate; the same plan does not', () => {
     const p = planDatabase(settings);
-    const labels = databaseCreateOptions(p, 'pw1').Labels as Record<string, string>;
-    assert.deepEqual(databasePlanDifferences(p, inspectInfo({ labels }), 'pw1'), []);
-    assert.match(databasePlanDifferences(p, inspectInfo({ labels }), 'pw2').join(), /password/);
-    assert.match(databasePlanDifferences(p, inspectInfo({ labels, volume: 'other' }), 'pw1').join(), /data volume is other/);
-    assert.match(databasePlanDifferences(p, inspectInfo({ labels, image: 'postgres:15' }), 'pw1').join(), /image is postgres:15/);
+    const o = databaseCreateOptions(p, 'pw1');
+    const labels = o.Labels as Record<string, string>;
+    const env = o.Env as string[];
+    assert.deepEqual(databasePlanDifferences(p, inspectInfo({ labels, env }), 'pw1'), []);
+    assert.match(databasePlanDifferences(p, inspectInfo({ labels, env }), 'pw2').join(), /password/);
+    assert.match(databasePlanDifferences(p, inspectInfo({ labels, env, volume: 'other' }), 'pw1').join(), /data volume is other/);
+    assert.match(databasePlanDifferences(p, inspectInfo({ labels, env, image: 'postgres:15' }), 'pw1').join(), /image is postgres:15/);
   });
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectionError, createDocker, describeEndpoint, dockerFailure } from '../../electron/core/docker/connection';
+import { connectionError, createDocker, describeEndpoint, dockerFailure } from '../../electron/core/engine/connection';
 import { GatehouseError } from '../../electron/core/errors';
 
 interface ModemView {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadDockerode } from '../../electron/core/docker/dockerode-loader';
+import { loadDockerode } from '../../electron/core/engine/dockerode-loader';
 
 test('dockerode loads without ssh2 and gRPC, which load on first use', () => {
   const Docker = loadDockerode();

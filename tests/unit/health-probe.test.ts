@@ -2,8 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { checkBarrier, probeLiveness } from '../../electron/core/docker/health';
-import { httpGet } from '../../electron/core/docker/http-probe';
+import { checkBarrier, probeLiveness } from '../../electron/core/services/health';
+import { httpGet } from '../../electron/core/services/http-probe';
 
 const KEY = 'sk-' + 'd'.repeat(64);
 const servers: { close(): void }[] = [];

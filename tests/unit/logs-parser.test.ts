@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogParser, type ParsedEntry } from '../../electron/core/logs/parser';
-import type { RawLine } from '../../electron/core/docker/log-stream';
+import type { RawLine } from '../../electron/core/engine/log-stream';
 
 let tick = 0;
 function parse(lines: (string | [RawLine['stream'], string])[]): ParsedEntry[] {

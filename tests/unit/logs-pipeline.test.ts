@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { LogEntry } from '../../shared/api';
-import type { RawLine } from '../../electron/core/docker/log-stream';
+import type { RawLine } from '../../electron/core/engine/log-stream';
 import { LogPipeline } from '../../electron/core/logs/pipeline';
 import { LogHistory, type HistoryRecord } from '../../electron/core/logs/history';
 

@@ -8,7 +8,7 @@ import {
   splitTimestamp,
   toDockerSince,
   type RawLine,
-} from '../../electron/core/docker/log-stream';
+} from '../../electron/core/engine/log-stream';
 
 function frame(stream: number, text: string): Buffer {
   const payload = Buffer.from(text, 'utf8');

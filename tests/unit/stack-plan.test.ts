@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { DEFAULT_SETTINGS } from '../../electron/core/settings';
-import { clientHost, envFingerprint, gatewayCreateOptions, gatewayEnv, planDifferences, planStack } from '../../electron/core/docker/plan';
-import { LABELS, belongsTo, labelFilter } from '../../electron/core/docker/labels';
+import { clientHost, envFingerprint, gatewayCreateOptions, gatewayEnv, planDifferences, planStack } from '../../electron/core/services/gateway-plan';
+import { LABELS, belongsTo, labelFilter } from '../../electron/core/engine/labels';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 
 const KEY = 'sk-' + 'a1'.repeat(32);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PullTracker, repoDigest } from '../../electron/core/docker/pull';
+import { PullTracker, repoDigest } from '../../electron/core/engine/pull';
 import type Docker from 'dockerode';
 
 test('per-layer bytes are summed; done layers count in full; progress never goes backwards', () => {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { DEFAULT_SETTINGS } from '../../electron/core/settings';
-import { planStack } from '../../electron/core/docker/plan';
-import { describeStatus, type StatusInput } from '../../electron/core/docker/status';
-import { LABELS } from '../../electron/core/docker/labels';
+import { planStack } from '../../electron/core/services/gateway-plan';
+import { describeStatus, type StatusInput } from '../../electron/core/stack/status';
+import { LABELS } from '../../electron/core/engine/labels';
 
 const plan = planStack({ ...DEFAULT_SETTINGS, stackName: 'demo', startTimeoutSeconds: 60 });
 const NOW = Date.parse('2030-01-01T00:10:00Z');

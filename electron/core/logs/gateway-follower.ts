@@ -1,9 +1,10 @@
-import type Docker from 'dockerode';
 import type { LogLevel } from '../../../shared/api';
 import { GatehouseError, isGatehouseError } from '../errors';
-import { connectionError } from '../docker/connection';
-import { labelFilter } from '../docker/labels';
-import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../docker/log-stream';
+import { connectionError } from '../engine/connection';
+import { labelFilter } from '../engine/labels';
+import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../engine/log-stream';
+import type { DockerEngine } from '../engine/types';
+import { sleep } from '../../../shared/sleep';
 
 export interface FollowHooks {
   /** Time of the last line already read from this container, or null. */
@@ -19,7 +20,6 @@ export interface FollowHooks {
 
 export interface FollowOptions {
   signal: AbortSignal;
-  env?: NodeJS.ProcessEnv;
   /** Lines to read back on the first attach to a container never read before. */
   initialTail?: number;
   /** Reconnect backoff (doubling) bounds. */
@@ -29,39 +29,22 @@ export interface FollowOptions {
   recheckMs?: number;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Resolves when a gateway container of the stack starts (a Docker event), after `ms` at the
  * latest, or on abort. `sinceSec` replays events from that second on, so a start that happened
  * between our last look and the subscription is not missed.
  */
-async function waitForStart(docker: Docker, stack: string, sinceSec: number, ms: number, signal: AbortSignal): Promise<void> {
+async function waitForStart(engine: DockerEngine, stack: string, sinceSec: number, ms: number, signal: AbortSignal): Promise<void> {
   const local = new AbortController();
   const onAbort = () => local.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => local.abort(), ms);
   try {
-    const stream = (await docker.getEvents({
-      since: sinceSec,
-      filters: { type: ['container'], event: ['start'], ...labelFilter(stack, 'gateway') },
-      abortSignal: local.signal,
-    } as Docker.GetEventsOptions & { abortSignal: AbortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
+    const stream = await engine.events({ type: ['container'], event: ['start'], ...labelFilter(stack, 'gateway') }, { signal: local.signal, since: sinceSec });
     await new Promise<void>((resolve) => {
       const end = () => {
         local.signal.removeEventListener('abort', end);
-        stream.destroy?.();
+        stream.destroy();
         resolve();
       };
       if (local.signal.aborted) return end();
@@ -72,7 +55,7 @@ async function waitForStart(docker: Docker, stack: string, sinceSec: number, ms:
     });
   } catch {
     // The engine may be gone: the caller's next look reports that.
-    await sleep(Math.min(ms, 1000), local.signal);
+    await sleep(Math.min(ms, 1000), local.signal).catch(() => undefined); // the abort ends the wait, nothing more
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
@@ -86,9 +69,9 @@ async function waitForStart(docker: Docker, stack: string, sinceSec: number, ms:
  * start and reattaches, with a marker line each time. Docker errors are retried with a
  * doubling backoff; nothing here throws except on abort (it then resolves).
  */
-export async function followGateway(docker: Docker, stack: string, hooks: FollowHooks, options: FollowOptions): Promise<void> {
+export async function followGateway(engine: DockerEngine, stack: string, hooks: FollowHooks, options: FollowOptions): Promise<void> {
   const { signal } = options;
-  const env = options.env ?? process.env;
+  const env = engine.env;
   const minBackoff = options.minBackoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 15_000;
   const recheck = options.recheckMs ?? 5_000;
@@ -102,7 +85,7 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
     // Events from this second on are replayed, so a start between the look and the wait counts.
     const lookedAt = Math.floor(Date.now() / 1000);
     try {
-      const container = await findGatewayContainer(docker, stack);
+      const container = await findGatewayContainer(engine, stack);
       if (dockerLost) {
         hooks.marker('Docker is reachable again; following the gateway logs.', 'info');
         dockerLost = false;
@@ -114,7 +97,7 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
           hooks.marker(`No gateway container for stack "${stack}"; waiting for one to start.`, 'info');
           waitingAnnounced = true;
         }
-        await waitForStart(docker, stack, lookedAt, recheck, signal);
+        await waitForStart(engine, stack, lookedAt, recheck, signal);
         continue;
       }
       waitingAnnounced = false;
@@ -124,7 +107,7 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
       }
       const since = hooks.since(container.id);
       await streamContainerLogs(
-        docker,
+        engine,
         container.id,
         {
           tty: container.tty,
@@ -134,20 +117,19 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
           signal,
         },
         hooks.line,
-        env,
       );
       hooks.flush();
       if (signal.aborted) break;
       if (container.running) {
         // The follow stream ends when the container stops: say so, then wait for the next start.
         // Throws when Docker itself went away (the catch below says so, not "removed").
-        const after = await findGatewayContainer(docker, stack);
+        const after = await findGatewayContainer(engine, stack);
         const how = after && after.id === container.id && after.exitCode !== null ? ` (exit code ${after.exitCode})` : after && after.id !== container.id ? ' (replaced)' : after ? '' : ' (removed)';
         hooks.marker(`Gateway container ${container.id.slice(0, 12)} stopped${how}; waiting for it to run again.`, 'info');
         if (after && after.running && after.id !== container.id) continue;
-        await waitForStart(docker, stack, Math.floor(Date.now() / 1000) - 1, recheck, signal);
+        await waitForStart(engine, stack, Math.floor(Date.now() / 1000) - 1, recheck, signal);
       } else {
-        await waitForStart(docker, stack, lookedAt, recheck, signal);
+        await waitForStart(engine, stack, lookedAt, recheck, signal);
       }
     } catch (err) {
       hooks.flush();
@@ -164,7 +146,7 @@ export async function followGateway(docker: Docker, stack: string, hooks: Follow
         if (msg !== lastError) hooks.marker(msg, 'warning');
         lastError = msg;
       }
-      await sleep(backoff, signal);
+      await sleep(backoff, signal).catch(() => undefined); // aborted: the loop's condition ends the follow
       backoff = Math.min(backoff * 2, maxBackoff);
     }
   }

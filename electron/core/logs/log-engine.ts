@@ -1,13 +1,12 @@
 import path from 'node:path';
-import type Docker from 'dockerode';
 import type { EventMap, ExportFormat, LogEntry, LogPage, LogQuery, WarningGroup } from '../../../shared/api';
-import { GatehouseError } from '../errors';
+import { GatehouseError, isGatehouseError } from '../errors';
 import type { SettingsStore } from '../settings';
 import type { StateStore } from '../state-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { TypedEmitter } from '../typed-emitter';
-import { createDocker, connectionError } from '../docker/connection';
-import { findGatewayContainer, streamContainerLogs, type GatewayContainer } from '../docker/log-stream';
+import { findGatewayContainer, streamContainerLogs, type GatewayContainer } from '../engine/log-stream';
+import type { DockerEngine } from '../engine/types';
 import { LogPipeline, emptyRedactionStats, type RedactionStats, type StreamMarks } from './pipeline';
 import { LogHistory, type HistoryOptions } from './history';
 import { readKnownSecrets } from './redactor';
@@ -24,7 +23,8 @@ export interface LogEngineDeps {
   events: TypedEmitter<EventMap>;
   /** Tests shrink these. */
   history?: HistoryOptions;
-  docker?: () => Docker;
+  /** The core's one Docker adapter. */
+  engine: DockerEngine;
 }
 
 /** state.json section: acknowledged warning groups, id → time of the last occurrence acknowledged. */
@@ -62,16 +62,11 @@ export class LogEngine {
   private secretsReadAt = 0;
   private lastLineAt = 0;
   private writeErrorReported = false;
-  private dockerClient: Docker | null = null;
   /** Aborted by close(): a follower still running then stops and writes what it holds. */
   private readonly closing = new AbortController();
   private following = new Set<Promise<void>>();
 
   constructor(private readonly deps: LogEngineDeps) {}
-
-  private docker(): Docker {
-    return (this.dockerClient ??= this.deps.docker ? this.deps.docker() : createDocker(this.deps.env));
-  }
 
   private init(): Promise<void> {
     // A failed load (invalid settings, unreadable folder) is retried on the next call.
@@ -105,11 +100,14 @@ export class LogEngine {
     // Sized from the buffer so that a restart can fill it again: 4 files of ~160 B per buffered
     // entry hold more than the buffer (a typical entry takes ~300 B as a JSON line).
     const maxFileBytes = Math.min(128 * MB, Math.max(8 * MB, settings.logBufferEntries * 160));
-    this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), { maxFileBytes, rotatedFiles: 3, ...this.deps.history });
+    this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), { maxFileBytes, rotatedFiles: 3, privateRoot: this.deps.home, ...this.deps.history });
     pipeline.restore(await this.history.load(settings.logBufferEntries));
     const cleared = await this.deps.state.read<Record<string, StreamMarks>>(CLEARED_SECTION);
     if (cleared && typeof cleared === 'object') pipeline.mergeMarks(cleared);
     this.pipeline = pipeline;
+    // A buffer size changed while running (the app's Settings, `gatehouse settings set`) applies at once.
+    const off = this.deps.events.on('settings:changed', (s) => pipeline.buffer.resize(s.logBufferEntries));
+    this.closing.signal.addEventListener('abort', off, { once: true });
     await this.refreshSecrets();
   }
 
@@ -148,7 +146,7 @@ export class LogEngine {
   private reportWriteError(err: unknown): void {
     if (this.writeErrorReported) return;
     this.writeErrorReported = true;
-    const code = (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
+    const code = isGatehouseError(err) ? `${err.message} ${err.fix ?? ''}`.trim() : ((err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err));
     this.pipeline?.system(`Writing the log history under ${this.history?.dir ?? this.deps.home} failed (${code}); new lines are kept in memory only until the app restarts.`, 'warning');
   }
 
@@ -201,17 +199,12 @@ export class LogEngine {
     await this.init();
     const p = this.pipeline as LogPipeline;
     const before = p.scanned;
-    const docker = this.docker();
-    let container: GatewayContainer | null;
-    try {
-      container = await findGatewayContainer(docker, this.stack);
-    } catch (err) {
-      throw connectionError(err, this.deps.env) ?? err;
-    }
+    const engine = this.deps.engine;
+    const container: GatewayContainer | null = await findGatewayContainer(engine, this.stack, signal);
     if (container) {
       await this.attach(container, null);
       const since = p.watermarkOf(container.id);
-      await streamContainerLogs(docker, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => p.ingest(l), this.deps.env);
+      await streamContainerLogs(engine, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => p.ingest(l));
       p.flush();
     }
     await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
@@ -236,7 +229,7 @@ export class LogEngine {
     });
     try {
       await followGateway(
-        this.docker(),
+        this.deps.engine,
         this.stack,
         {
           since: (id) => p.watermarkOf(id),
@@ -256,7 +249,6 @@ export class LogEngine {
         },
         {
           signal: options.signal,
-          env: this.deps.env,
           initialTail: p.buffer.capacity,
           ...(options.minBackoffMs !== undefined ? { minBackoffMs: options.minBackoffMs } : {}),
           ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),

@@ -1,5 +1,5 @@
 import type { LogLevel, LogStream } from '../../../shared/api';
-import type { RawLine } from '../docker/log-stream';
+import type { RawLine } from '../engine/log-stream';
 import { LEVEL_RANK, normalizeLevel } from './levels';
 
 /** A parsed entry before redaction and numbering. */

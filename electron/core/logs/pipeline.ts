@@ -1,6 +1,6 @@
 import type { LogEntry, LogLevel } from '../../../shared/api';
-import type { RawLine } from '../docker/log-stream';
-import { isoNano } from '../docker/log-stream';
+import type { RawLine } from '../engine/log-stream';
+import { isoNano } from '../engine/log-stream';
 import { LogParser, type ParsedEntry } from './parser';
 import { Redactor, type RedactionKind } from './redactor';
 import { RingBuffer } from './ring-buffer';

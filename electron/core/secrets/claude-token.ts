@@ -1,10 +1,11 @@
-import type Docker from 'dockerode';
 import type { ClaudeStatus } from '../../../shared/api';
 import { GatehouseError } from '../errors';
 import { ACCOUNTS, type SecretStore } from './secret-store';
+import { storeAndReadBack } from './read-back';
 import { fingerprint } from './master-key';
-import { stackLabels } from '../docker/labels';
-import type { StackController } from '../docker/stack';
+import { stackLabels } from '../engine/labels';
+import type { DockerEngine } from '../engine/types';
+import type { StackPlan } from '../services/gateway-plan';
 
 /**
  * The Claude Code OAuth token (`claude setup-token` prints it): kept in the keychain and injected
@@ -49,14 +50,10 @@ export function validateClaudeToken(input: string): string {
 
 export async function storeClaudeToken(secrets: SecretStore, input: string): Promise<{ fingerprint: string }> {
   const token = validateClaudeToken(input);
-  await secrets.set(ACCOUNTS.claudeToken, token);
-  if ((await secrets.get(ACCOUNTS.claudeToken)) !== token) {
-    throw new GatehouseError(
-      'KEYCHAIN_LOCKED',
-      'The Claude token could not be read back from the keychain after storing it.',
-      'Unlock your login keyring and run `gatehouse claude set-token` again.',
-    );
-  }
+  await storeAndReadBack(secrets, ACCOUNTS.claudeToken, token, {
+    message: 'The Claude token could not be read back from the keychain after storing it.',
+    fix: 'Unlock your login keyring and run `gatehouse claude set-token` again.',
+  });
   return { fingerprint: fingerprint(token) };
 }
 
@@ -69,34 +66,24 @@ export async function storeClaudeToken(secrets: SecretStore, input: string): Pro
  * not exist.
  */
 export async function claudeVolumeHasLogin(
-  docker: Docker,
+  engine: DockerEngine,
   options: { image: string; volume: string; labels: Record<string, string> },
 ): Promise<boolean | null> {
+  let helper: string | null = null;
   try {
-    await docker.getVolume(options.volume).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    return null;
-  }
-  let helper: Docker.Container | null = null;
-  try {
-    helper = await docker.createContainer({
+    if (!(await engine.inspectVolume(options.volume))) return false;
+    helper = await engine.createContainer({
       Image: options.image,
       Labels: { ...options.labels, 'io.gatehouse.role': 'inspect-helper' },
       NetworkDisabled: true,
       HostConfig: { Binds: [`${options.volume}:${CLAUDE_CONFIG_DIR}:ro`], NetworkMode: 'none' },
     });
-    const res = (await helper.infoArchive({ path: CLAUDE_CREDENTIALS_FILE })) as unknown as { headers?: Record<string, string | undefined>; resume?: () => void };
-    res.resume?.();
-    const raw = res.headers?.['x-docker-container-path-stat'];
-    if (!raw) return true;
-    const stat = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as { size?: number };
-    return (stat.size ?? 1) > 0;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404 && helper) return false;
+    const stat = await engine.statPath(helper, CLAUDE_CREDENTIALS_FILE);
+    return stat !== null && stat.size > 0;
+  } catch {
     return null;
   } finally {
-    if (helper) await helper.remove({ force: true, v: false }).catch(() => undefined);
+    if (helper) await engine.removeContainer(helper).catch(() => undefined);
   }
 }
 
@@ -110,7 +97,7 @@ export async function claudeStatus(
 
 /** The Claude login as the app and the CLI see it: store a token, tell what login the gateway has. */
 export class ClaudeLogin {
-  constructor(private readonly deps: { secrets: SecretStore; stack: StackController }) {}
+  constructor(private readonly deps: { secrets: SecretStore; gateway: { engine: DockerEngine; plan(): Promise<StackPlan> } }) {}
 
   /** Validates and stores the token; it reaches the gateway at its next (re)create. */
   async setToken(input: string): Promise<ClaudeStatus> {
@@ -119,18 +106,10 @@ export class ClaudeLogin {
   }
 
   async status(): Promise<ClaudeStatus> {
-    const plan = await this.deps.stack.plan();
+    const plan = await this.deps.gateway.plan();
     return claudeStatus(this.deps.secrets, {
       volume: plan.volumeName,
-      check: async () => {
-        let docker: Docker;
-        try {
-          docker = this.deps.stack.docker();
-        } catch {
-          return null;
-        }
-        return claudeVolumeHasLogin(docker, { image: plan.image, volume: plan.volumeName, labels: stackLabels(plan.stackName, 'credentials') });
-      },
+      check: () => claudeVolumeHasLogin(this.deps.gateway.engine, { image: plan.image, volume: plan.volumeName, labels: stackLabels(plan.stackName, 'credentials') }),
     });
   }
 }

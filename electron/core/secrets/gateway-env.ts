@@ -5,8 +5,10 @@ import { ensureSaltKey } from './salt-key';
 export interface GatewaySecretDeps {
   keys: KeyManager;
   secrets: SecretStore;
-  /** DATABASE_URL and STORE_MODEL_IN_DB when the database is on (docker/database.ts). */
+  /** DATABASE_URL and STORE_MODEL_IN_DB when the database is on (services/database.ts). */
   database?: () => Promise<Record<string, string>>;
+  /** SSL_CERTFILE_PATH / SSL_KEYFILE_PATH and the certificate's fingerprint when TLS is on (tls/gateway-tls.ts gatewayEnv). */
+  tls?: () => Promise<Record<string, string>>;
 }
 
 export interface GatewaySecretOptions {
@@ -27,5 +29,7 @@ export async function gatewaySecretEnv(deps: GatewaySecretDeps, options: Gateway
   const claudeToken = await deps.secrets.get(ACCOUNTS.claudeToken);
   if (claudeToken) env.CLAUDE_CODE_OAUTH_TOKEN = claudeToken;
   if (deps.database) Object.assign(env, await deps.database());
+  // Not secrets, but decided here with them: a new certificate means a new container, like a new key.
+  if (deps.tls) Object.assign(env, await deps.tls());
   return env;
 }

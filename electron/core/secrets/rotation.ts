@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
-import type Docker from 'dockerode';
 import type { RotationProgress, RotationResult, RotationStep } from '../../../shared/api';
 import { GatehouseError, isGatehouseError } from '../errors';
 import type { StateStore } from '../state-store';
-import { LABELS } from '../docker/labels';
-import type { StackPlan } from '../docker/plan';
-import { checkBarrier } from '../docker/health';
-import { httpGet } from '../docker/http-probe';
-import type { SecretEnvProvider, StackController } from '../docker/stack';
+import { LABELS } from '../engine/labels';
+import type { ContainerDetails } from '../engine/types';
+import type { GatewayService, SecretEnvProvider } from '../services/gateway';
+import type { StackPlan } from '../services/gateway-plan';
+import { checkBarrier } from '../services/health';
+import { httpGet } from '../services/http-probe';
+import type { Exclusive } from '../stack/operation-queue';
 import type { KeyManager } from './key-manager';
 import { ACCOUNTS, type SecretStore } from './secret-store';
 import { fingerprint, generateMasterKey } from './master-key';
@@ -37,8 +38,10 @@ export interface RotationDeps {
   secrets: SecretStore;
   keys: KeyManager;
   state: StateStore;
-  /** The stack's building blocks (create, start-and-verify, stop, rename, remove) and its lock. */
-  stack: StackController;
+  /** The stack's operation queue: a rotation runs alone, in this process and between processes. */
+  queue: Exclusive;
+  /** The gateway's building blocks (find, create, start-and-verify, stop, rename, remove). */
+  gateway: GatewayService;
   /** The gateway's complete secret environment (secrets/gateway-env.ts), here with the new key. */
   secretEnv: SecretEnvProvider;
   emit: (progress: RotationProgress) => void;
@@ -47,7 +50,6 @@ export interface RotationDeps {
 }
 
 const PROBE_TIMEOUT_MS = 1500;
-const STOP_TIMEOUT_S = 10;
 
 function failed(message: string, cause?: unknown): GatehouseError {
   return new GatehouseError(
@@ -96,21 +98,19 @@ export class KeyRotation {
 
   /** Runs the whole rotation; throws ROTATION_FAILED after rolling back on any failure. */
   async rotate(): Promise<RotationResult> {
-    return this.deps.stack.runExclusive('rotate', () => this.rotateNow());
+    return this.deps.queue.runExclusive('rotate', () => this.rotateNow());
   }
 
   private async rotateNow(): Promise<RotationResult> {
     await this.recoverNow(true);
     const { secrets, state } = this.deps;
     const oldKey = await this.deps.keys.require();
-    const stack = this.deps.stack;
-    const plan = await stack.plan();
+    const gateway = this.deps.gateway;
+    const plan = await gateway.plan();
 
-    let old: Docker.ContainerInspectInfo | null = null;
+    let old: ContainerDetails | null = null;
     try {
-      const list = await stack.listGateways(plan);
-      const pick = list.find((c) => c.State === 'running') ?? list.find((c) => c.Names.includes('/' + plan.containerName));
-      if (pick) old = await stack.docker().getContainer(pick.Id).inspect();
+      old = await gateway.findGateway(plan);
     } catch (err) {
       const e = this.dockerError(err, 'Looking for the running gateway');
       throw failed(`The key was not rotated: Gatehouse could not tell whether the gateway runs (${e.message}).`, err);
@@ -162,30 +162,30 @@ export class KeyRotation {
     return { fingerprint: journal.newFingerprint, previousFingerprint: journal.oldFingerprint, rotatedAt, gatewayRecreated: running };
   }
 
-  private async recreate(plan: StackPlan, journal: RotationJournal, old: Docker.ContainerInspectInfo, oldKey: string, newKey: string): Promise<void> {
-    const stack = this.deps.stack;
+  private async recreate(plan: StackPlan, journal: RotationJournal, old: ContainerDetails, oldKey: string, newKey: string): Promise<void> {
+    const gateway = this.deps.gateway;
     this.progress('recreate', 'Recreating the gateway with the new key (volumes kept)');
     journal.step = 'recreating';
     await writeJournal(this.deps.state, journal);
     this.abortPoint(3);
     const secretEnv = await this.deps.secretEnv({ masterKey: newKey });
-    await stack.renameContainer(old.Id, `${plan.containerName}-rotating-${journal.id}`);
+    await gateway.renameContainer(old.Id, `${plan.containerName}-rotating-${journal.id}`);
     this.abortPoint(4);
     // Created before the old one stops, so the gateway is down only for stop + start + boot.
-    const id = await stack.createGateway(plan, secretEnv);
+    const id = await gateway.createGateway(plan, secretEnv);
     this.abortPoint(5);
     // Graceful stop (SIGTERM, in-flight requests finish, SIGKILL after STOP_TIMEOUT_S). The new
     // container is started as soon as the old process has exited, while Docker still tears the
     // old one down (~100–250 ms); a start that finds the port still held retries once the stop
     // call has returned. The outage is then exit + start + boot, not exit + teardown + start + boot.
-    const { exited, stopped } = await stack.stopForReplacement(old.Id, STOP_TIMEOUT_S);
+    const { exited, stopped } = await gateway.stopForReplacement(old.Id, gateway.stopTimeoutS);
     await exited;
     this.abortPoint(6);
     this.progress('verify', 'Waiting for the gateway and checking the keys: new key 200, old key 401, no key 401');
-    await stack.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey], portReleasedBy: stopped });
+    await gateway.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey], portReleasedBy: stopped });
     await stopped;
     this.abortPoint(7);
-    await this.verifyKeys(stack.probeUrl(plan), newKey, oldKey);
+    await this.verifyKeys(gateway.probeUrl(plan), newKey, oldKey);
   }
 
   /** New key 200, no key 401 (both checked by checkBarrier), old key 401. */
@@ -206,26 +206,21 @@ export class KeyRotation {
   /** Undoes a rotation that was not verified: remove the new container, restore the old one, drop the pending key. */
   private async rollBack(journal: RotationJournal, oldKey: string | null): Promise<void> {
     if (journal.gatewayWasRunning && journal.oldContainerId) {
-      const stack = this.deps.stack;
-      const plan = await stack.plan();
+      const gateway = this.deps.gateway;
+      const plan = await gateway.plan();
       try {
-        for (const c of await stack.listGateways(plan)) {
+        for (const c of await gateway.listGateways(plan)) {
           if (c.Id !== journal.oldContainerId && c.Labels[LABELS.keyFingerprint] === journal.newFingerprint) {
-            await stack.removeContainer(c.Id);
+            await gateway.removeContainer(c.Id);
           }
         }
-        let info: Docker.ContainerInspectInfo | null = null;
-        try {
-          info = await stack.docker().getContainer(journal.oldContainerId).inspect();
-        } catch (err) {
-          if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-        }
+        const info = await gateway.inspect(journal.oldContainerId);
         if (info) {
           const wanted = journal.oldContainerName ?? plan.containerName;
-          if (info.Name.replace(/^\//, '') !== wanted) await stack.renameContainer(info.Id, wanted);
+          if (info.Name.replace(/^\//, '') !== wanted) await gateway.renameContainer(info.Id, wanted);
           if (!info.State.Running && oldKey) {
             const secrets = Object.values(await this.deps.secretEnv({ masterKey: oldKey }));
-            await stack.startAndVerify(plan, info.Id, { masterKey: oldKey, secrets });
+            await gateway.startAndVerify(plan, info.Id, { masterKey: oldKey, secrets });
           }
         }
       } catch (err) {
@@ -255,16 +250,16 @@ export class KeyRotation {
     await secrets.delete(ACCOUNTS.pendingMasterKey);
     this.abortPoint(10);
     if (journal.gatewayWasRunning && journal.oldContainerId) {
-      const stack = this.deps.stack;
-      const plan = await stack.plan();
+      const gateway = this.deps.gateway;
+      const plan = await gateway.plan();
       try {
-        await stack.removeContainer(journal.oldContainerId);
+        await gateway.removeContainer(journal.oldContainerId);
         this.abortPoint(11);
         // After a crash the verified new container may have been left stopped: it must serve.
-        for (const c of await stack.listGateways(plan)) {
+        for (const c of await gateway.listGateways(plan)) {
           if (c.Labels[LABELS.keyFingerprint] === journal.newFingerprint && c.State !== 'running') {
             const secrets = Object.values(await this.deps.secretEnv({ masterKey: current }));
-            await stack.startAndVerify(plan, c.Id, { masterKey: current, secrets });
+            await gateway.startAndVerify(plan, c.Id, { masterKey: current, secrets });
           }
         }
       } catch (err) {
@@ -282,7 +277,7 @@ export class KeyRotation {
    */
   async recover(): Promise<'none' | 'rolled-forward' | 'rolled-back'> {
     try {
-      return await this.deps.stack.runExclusive('recover-rotation', () => this.recoverNow(false));
+      return await this.deps.queue.runExclusive('recover-rotation', () => this.recoverNow(false));
     } catch (err) {
       // Nothing else may run on a half-rotated stack: say so, with the underlying fix.
       const fix = isGatehouseError(err) && err.fix ? `${err.fix} ` : '';

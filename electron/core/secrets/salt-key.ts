@@ -1,5 +1,5 @@
-import { GatehouseError } from '../errors';
 import { ACCOUNTS, type SecretStore } from './secret-store';
+import { storeAndReadBack } from './read-back';
 import { generateSecret } from './master-key';
 
 /**
@@ -13,13 +13,9 @@ export async function ensureSaltKey(secrets: SecretStore): Promise<string> {
   const existing = await secrets.get(ACCOUNTS.saltKey);
   if (existing) return existing;
   const salt = 'sk-' + generateSecret();
-  await secrets.set(ACCOUNTS.saltKey, salt);
-  if ((await secrets.get(ACCOUNTS.saltKey)) !== salt) {
-    throw new GatehouseError(
-      'KEYCHAIN_LOCKED',
-      'The new salt key could not be read back from the keychain, so it was not used.',
-      'Unlock your login keyring and try again. Gatehouse never falls back to storing secrets in a file.',
-    );
-  }
+  await storeAndReadBack(secrets, ACCOUNTS.saltKey, salt, {
+    message: 'The new salt key could not be read back from the keychain, so it was not used.',
+    fix: 'Unlock your login keyring and try again. Gatehouse never falls back to storing secrets in a file.',
+  });
   return salt;
 }

@@ -1,4 +1,4 @@
-import { httpGet } from '../docker/http-probe';
+import { httpGet } from '../services/http-probe';
 import { urlFor } from './exposure';
 import type { ProbeFacts } from './facts';
 
@@ -14,8 +14,9 @@ function why(err: unknown): string {
  * Knocks on the gateway twice: without a key (must be refused) and with the keychain's key (must
  * be let in). Every request has a timeout (a booting container can leave a request hanging).
  */
-export async function probeBarrier(host: string, port: number, key: string | null): Promise<ProbeFacts> {
-  const base = urlFor(host, port);
+export async function probeBarrier(host: string, port: number, key: string | null, tls = false): Promise<ProbeFacts> {
+  // A gateway serving HTTPS is probed over HTTPS, trusting its CA (tls/trust-registry.ts).
+  const base = urlFor(host, port).replace(/^http:/, tls ? 'https:' : 'http:');
   const url = base + PROBE_PATH;
   const facts: ProbeFacts = { url: base, withoutKey: null, withKey: null, error: null };
   try {

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { DockerEndpoint } from '../docker/connection';
+import type { DockerEndpoint } from '../engine/connection';
 import type { EndpointFacts, SocketFacts } from './facts';
 
 interface User {

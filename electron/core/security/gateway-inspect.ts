@@ -1,6 +1,7 @@
-import type Docker from 'dockerode';
-import { labelFilter } from '../docker/labels';
-import { GATEWAY_PORT } from '../docker/plan';
+import { findByRole } from '../engine/find-by-role';
+import { containerNameFor } from '../engine/labels';
+import type { ContainerDetails, DockerEngine } from '../engine/types';
+import { GATEWAY_PORT } from '../services/gateway-plan';
 import { fingerprint } from '../secrets/master-key';
 import type { GatewayFacts, MountFacts, PortBinding } from './facts';
 
@@ -14,7 +15,8 @@ export interface ContainerSecrets {
 
 export interface InspectedGateway {
   facts: GatewayFacts;
-  container: Docker.Container;
+  /** The container's id, for reading its logs through the engine. */
+  id: string;
   /** Whether the container has a TTY (its logs are then not multiplexed). */
   tty: boolean;
   secrets: ContainerSecrets;
@@ -26,7 +28,7 @@ function envValue(env: string[] | null | undefined, name: string): string | null
   return line === undefined ? null : line.slice(prefix.length);
 }
 
-function bindingsOf(info: Docker.ContainerInspectInfo): PortBinding[] {
+function bindingsOf(info: ContainerDetails): PortBinding[] {
   // Running containers report what Docker actually published (NetworkSettings); a stopped one
   // only what it asked for (HostConfig), which is what it will get on its next start.
   const live = info.NetworkSettings?.Ports?.[PORT_KEY] as { HostIp: string; HostPort: string }[] | null | undefined;
@@ -35,7 +37,7 @@ function bindingsOf(info: Docker.ContainerInspectInfo): PortBinding[] {
   return list.map((b) => ({ hostIp: b.HostIp ?? '', hostPort: Number(b.HostPort) || 0 }));
 }
 
-function mountsOf(info: Docker.ContainerInspectInfo): MountFacts[] {
+function mountsOf(info: ContainerDetails): MountFacts[] {
   return (info.Mounts ?? []).map((m) => ({
     type: String(m.Type ?? ''),
     source: m.Source ?? '',
@@ -45,29 +47,26 @@ function mountsOf(info: Docker.ContainerInspectInfo): MountFacts[] {
 }
 
 /**
- * The stack's gateway container as `docker inspect` describes it, found by its labels. During a
- * rotation two can exist: the running one (then the newest) is the one that matters. Returns
- * null when the stack has no gateway container. Docker errors propagate to the caller.
+ * The stack's gateway container as `docker inspect` describes it, found by the find-by-role rule
+ * (during a rotation two can exist; the stack, the logs and these checks look at the same one).
+ * Returns null when the stack has no gateway container. Docker errors propagate to the caller.
  */
-export async function inspectGateway(docker: Docker, stackName: string): Promise<InspectedGateway | null> {
-  const list = await docker.listContainers({ all: true, filters: labelFilter(stackName, 'gateway') });
-  if (list.length === 0) return null;
-  list.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created);
-  const container = docker.getContainer((list[0] as Docker.ContainerInfo).Id);
-  const info = await container.inspect();
+export async function inspectGateway(engine: DockerEngine, stackName: string): Promise<InspectedGateway | null> {
+  const info = await findByRole(engine, { stackName, role: 'gateway', plannedName: containerNameFor(stackName, 'gateway') });
+  if (!info) return null;
   let repoDigests: string[] = [];
   let imageUser = '';
   try {
-    const image = await docker.getImage(info.Image).inspect();
-    repoDigests = image.RepoDigests ?? [];
-    imageUser = image.Config?.User ?? '';
+    const image = await engine.inspectImage(info.Image);
+    repoDigests = image?.RepoDigests ?? [];
+    imageUser = image?.Config?.User ?? '';
   } catch {
     // The image can be removed while a container of it exists; the digest is then unknown.
   }
   const masterKey = envValue(info.Config.Env, 'LITELLM_MASTER_KEY');
   const claudeToken = envValue(info.Config.Env, 'CLAUDE_CODE_OAUTH_TOKEN');
   return {
-    container,
+    id: info.Id,
     tty: Boolean(info.Config.Tty),
     secrets: { masterKey, claudeToken },
     facts: {
@@ -86,6 +85,8 @@ export async function inspectGateway(docker: Docker, stackName: string): Promise
       mounts: mountsOf(info),
       user: info.Config.User || imageUser || '',
       capAdd: (info.HostConfig?.CapAdd as string[] | null | undefined) ?? [],
+      startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith('0001-') ? info.State.StartedAt : null,
+      logLevel: envValue(info.Config.Env, 'LITELLM_LOG'),
     },
   };
 }

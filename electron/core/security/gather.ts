@@ -1,21 +1,23 @@
 import type { TlsStatus } from '../../../shared/api';
 import { gatherTlsFacts } from './tls-facts';
-import type Docker from 'dockerode';
+import { trustGateway } from '../tls/trust-registry';
 import type { AppHardening, KeyInfo, Settings } from '../../../shared/api';
-import { createDocker, describeEndpoint, dockerFailure } from '../docker/connection';
+import { dockerFailure } from '../engine/connection';
+import type { DockerEngine } from '../engine/types';
 import { claudeVolumeHasLogin } from '../secrets/claude-token';
 import { judgeKeyStrength } from '../secrets/key-strength';
 import { ACCOUNTS, type SecretStore } from '../secrets/secret-store';
-import { labelFilter } from '../docker/labels';
-import { CLAUDE_HOME, GATEWAY_PORT } from '../docker/plan';
+import { labelFilter } from '../engine/labels';
+import { CLAUDE_HOME, GATEWAY_PORT } from '../services/gateway-plan';
 import { probeBarrier } from './barrier-probe';
 import { endpointFacts } from './docker-socket';
 import { lanAddresses, probeHost } from './exposure';
+import { activeOverrides } from '../settings';
 import type { ClaudeLoginFacts, KeyFacts, LogEngineRedactions, LogLeakFacts, ProbeFacts, SecurityFacts } from './facts';
 import { inspectGateway, type InspectedGateway } from './gateway-inspect';
 import { probeKeychain } from './keychain-probe';
 import { scanContainerLogs } from './log-scan';
-import { scanForPlaintextKeys } from './plaintext-scan';
+import { scanForPlaintextKeys, type SecretToFind } from './plaintext-scan';
 
 /** Where the facts come from; the composition root (gatehouse.ts) provides these. */
 export interface SecuritySources {
@@ -31,7 +33,10 @@ export interface SecuritySources {
   appHardening?: () => AppHardening | null | Promise<AppHardening | null>;
   /** `tls status` (core.tls.status()): the certificate's names and expiry. */
   tlsStatus?: () => Promise<TlsStatus>;
-  docker?: () => Docker;
+  /** The certificates a client trusts to reach the gateway over HTTPS (core.tls.trust). */
+  tlsTrust?: () => Promise<string[] | null>;
+  /** The core's one Docker adapter. */
+  engine: DockerEngine;
 }
 
 /** Every Docker step is bounded: a TCP endpoint that swallows packets must not stall the checks. */
@@ -65,12 +70,19 @@ async function secretOrNull(secrets: SecretStore, account: string, keychainOk: b
   }
 }
 
+/** Every keychain secret the disk scan looks for, by kind (values that could not be read are left out). */
+function plaintextTargets(pairs: [SecretToFind['kind'], string | null | undefined][]): SecretToFind[] {
+  const out: SecretToFind[] = [];
+  for (const [kind, value] of pairs) if (value && !out.some((s) => s.value === value)) out.push({ kind, value });
+  return out;
+}
+
 /** The credentials volume: the one mounted at the image's ~/.claude, else the stack's labelled one. */
-async function credentialsVolume(docker: Docker, stackName: string, gw: InspectedGateway | null): Promise<string | null> {
+async function credentialsVolume(engine: DockerEngine, stackName: string, gw: InspectedGateway | null): Promise<string | null> {
   const mounted = gw?.facts.mounts.find((m) => m.type === 'volume' && m.destination === CLAUDE_HOME);
   if (mounted?.name) return mounted.name;
-  const { Volumes } = await docker.listVolumes({ filters: labelFilter(stackName, 'credentials') });
-  return Volumes?.[0]?.Name ?? null;
+  const volumes = await engine.listVolumes({ ...labelFilter(stackName, 'credentials') });
+  return volumes[0]?.Name ?? null;
 }
 
 /**
@@ -85,15 +97,26 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
   const keychainOk = keychain.status === 'ok';
   const { facts: key, key: masterKey } = await keyFacts(sources, keychainOk);
   const claudeToken = await secretOrNull(sources.secrets, ACCOUNTS.claudeToken, keychainOk);
+  const saltKey = await secretOrNull(sources.secrets, ACCOUNTS.saltKey, keychainOk);
+  const databasePassword = await secretOrNull(sources.secrets, ACCOUNTS.databasePassword, keychainOk);
 
   let gateway: InspectedGateway | null = null;
   let dockerError: string | null = null;
   let probe: ProbeFacts | null = null;
-  let logs: LogLeakFacts = { source: 'none', secretLines: null, scannedLines: 0, engine: null, keyChangedAt: key.info?.rotatedAt ?? key.info?.createdAt ?? null };
+  let logs: LogLeakFacts = {
+    source: 'none',
+    secretLines: null,
+    scannedLines: 0,
+    engine: null,
+    keyChangedAt: key.info?.rotatedAt ?? key.info?.createdAt ?? null,
+    keyRotatedAt: key.info?.rotatedAt ?? null,
+    gatewayLogLevel: null,
+    since: null,
+  };
   const claude: ClaudeLoginFacts = { tokenInKeychain: claudeToken === undefined ? null : claudeToken !== null, volumeHasLogin: null, volume: null };
-  const docker = sources.docker ? sources.docker() : createDocker(sources.env);
+  const engine = sources.engine;
   try {
-    gateway = await withTimeout(inspectGateway(docker, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');
+    gateway = await withTimeout(inspectGateway(engine, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');
   } catch (err) {
     dockerError = dockerFailure(err, 'list the gateway container', sources.env).message;
   }
@@ -108,11 +131,12 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
       // Traffic to this machine's own address (a LAN-only binding) is delivered locally by the
       // kernel; it never leaves the machine.
       const target = probeHost(g.facts.networkMode === 'host' ? [{ hostIp: '127.0.0.1', hostPort: GATEWAY_PORT }] : g.facts.ports);
-      probe = target ? await probeBarrier(target.host, target.port, masterKey) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
+      if (target && g.facts.servesTls) trustGateway(target.port, (await sources.tlsTrust?.().catch(() => null)) ?? null);
+      probe = target ? await probeBarrier(target.host, target.port, masterKey, g.facts.servesTls) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
     }
     try {
-      const scanned = await withTimeout(scanContainerLogs(g.container, g.tty, secretValues), DOCKER_TIMEOUT_MS, 'Docker logs');
-      logs = { ...logs, source: 'container-logs', ...scanned };
+      const scanned = await withTimeout(scanContainerLogs(engine, g.id, g.tty, secretValues, g.facts.startedAt), DOCKER_TIMEOUT_MS, 'Docker logs');
+      logs = { ...logs, source: 'container-logs', ...scanned, gatewayLogLevel: g.facts.logLevel, since: g.facts.startedAt };
     } catch {
       logs = { ...logs, source: 'container-logs', secretLines: null, scannedLines: 0 };
     }
@@ -126,11 +150,11 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
 
   if (!dockerError && !claude.tokenInKeychain) {
     try {
-      claude.volume = await withTimeout(credentialsVolume(docker, settings.stackName, gateway), DOCKER_TIMEOUT_MS, 'Docker');
+      claude.volume = await withTimeout(credentialsVolume(engine, settings.stackName, gateway), DOCKER_TIMEOUT_MS, 'Docker');
       if (claude.volume) {
         const image = gateway?.facts.imageId ?? settings.image;
         claude.volumeHasLogin = await withTimeout(
-          claudeVolumeHasLogin(docker, { image, volume: claude.volume, labels: { 'io.gatehouse.stack': settings.stackName } }),
+          claudeVolumeHasLogin(engine, { image, volume: claude.volume, labels: { 'io.gatehouse.stack': settings.stackName } }),
           DOCKER_TIMEOUT_MS * 2,
           'Docker',
         );
@@ -147,7 +171,14 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
       { dir: sources.home, only: 'all', depth: 4 },
       ...settings.watchedFolders.map((dir) => ({ dir, only: 'env-files' as const, depth: 2 })),
     ],
-    secretValues.filter((s) => s !== claudeToken && s !== gateway?.secrets.claudeToken),
+    plaintextTargets([
+      ['master-key', masterKey],
+      ['master-key', gateway?.secrets.masterKey],
+      ['salt-key', saltKey],
+      ['claude-token', claudeToken],
+      ['claude-token', gateway?.secrets.claudeToken],
+      ['database-password', databasePassword],
+    ]),
   );
 
   const running = gateway?.facts.running ? gateway.facts : null;
@@ -170,10 +201,10 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     gateway: gateway?.facts ?? null,
     dockerError,
     probe,
-    exposure: { source: gateway?.facts.running ? 'container' : 'settings', bindings, lanAddresses: lanAddresses() },
+    exposure: { source: gateway?.facts.running ? 'container' : 'settings', bindings, lanAddresses: lanAddresses(), bindFrom: activeOverrides(sources.env).bindAddress ?? null },
     disk,
     logs,
-    endpoint: await endpointFacts(describeEndpoint(sources.env)),
+    endpoint: await endpointFacts(engine.endpoint()),
     image: { configured: settings.image, pinnedByDigest: /@sha256:[a-f0-9]{64}$/.test(settings.image) },
     claude,
     app,

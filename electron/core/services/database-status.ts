@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import type { DatabaseState, DatabaseStatus } from '../../../shared/api';
+import type { ContainerDetails } from '../engine/types';
 import type { DatabasePlan } from './database-plan';
 
 /** A death of the database container seen in Docker's events (kept in memory until it is healthy again). */
@@ -18,7 +18,7 @@ export interface GatewayDbReport {
 
 export interface DatabaseStatusInput {
   plan: DatabasePlan;
-  container: Docker.ContainerInspectInfo | null;
+  container: ContainerDetails | null;
   /** An operation of this process in progress ('starting' / 'stopping'), with its sentence. */
   transient: { state: Extract<DatabaseState, 'starting' | 'stopping'>; detail: string } | null;
   death: DatabaseDeath | null;

@@ -1,8 +1,9 @@
-import type Docker from 'dockerode';
 import type { PullProgress, StackState, StackStatus } from '../../../shared/api';
-import type { StackPlan } from './plan';
-import { LABELS } from './labels';
-import { repoDigest } from './pull';
+import type { StackPlan } from '../services/gateway-plan';
+import { LABELS } from '../engine/labels';
+import { repoDigest } from '../engine/pull';
+import type { ContainerDetails, ImageDetails } from '../engine/types';
+import type { ReadinessProgress } from '../services/health';
 
 /** What Gatehouse remembers about a stack between runs (state.json, no secrets). */
 export interface StackMarks {
@@ -17,6 +18,19 @@ export interface Transient {
   state: Extract<StackState, 'pulling' | 'starting' | 'stopping'>;
   detail: string | null;
   pull: PullProgress | null;
+  /** While a start waits on the gateway: the phase, since when, what is expected (detail is built from it). */
+  waiting?: ReadinessProgress | null;
+}
+
+/**
+ * The line shown while a start waits on the gateway, with the time waited so far; it says what is
+ * expected before a check has run, never what reads like a result.
+ */
+export function waitingDetail(w: ReadinessProgress, now: number): string {
+  const s = Math.max(0, Math.floor((now - w.since) / 1000));
+  return w.phase === 'booting'
+    ? `Waiting for the gateway — ${s} s (booting: expecting ${w.expecting}, then no key 401, the key 200).`
+    : `Waiting for the gateway — ${s} s (checking the barrier: expecting ${w.expecting}).`;
 }
 
 /** A quick live check of a running gateway: liveness, then the unauthenticated barrier. */
@@ -24,12 +38,14 @@ export type LiveProbe = 'healthy' | 'unsafe' | 'down' | null;
 
 export interface StatusInput {
   plan: StackPlan;
-  container: Docker.ContainerInspectInfo | null;
-  image: Docker.ImageInspectInfo | null;
+  container: ContainerDetails | null;
+  image: ImageDetails | null;
   marks: StackMarks;
   transient: Transient | null;
   probe: LiveProbe;
   now: number;
+  /** Why Docker's health status lags behind Gatehouse's readiness on this engine, when it does. */
+  healthcheckNote?: string | null;
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
@@ -56,7 +72,9 @@ export function describeStatus(input: StatusInput): StackStatus {
     database: null,
   };
   if (transient) {
-    return { ...base, state: transient.state, detail: transient.detail, pull: transient.pull, uptimeMs: uptime(base.startedAt, c, now) };
+    const w = transient.waiting;
+    const waiting = w ? { phase: w.phase, since: new Date(w.since).toISOString(), expecting: w.expecting } : null;
+    return { ...base, state: transient.state, detail: w ? waitingDetail(w, now) : transient.detail, pull: transient.pull, uptimeMs: uptime(base.startedAt, c, now), ...(waiting ? { waiting } : {}) };
   }
   if (!c) return { ...base, detail: 'No gateway container exists yet; start creates it.' };
   const st = c.State;
@@ -84,9 +102,12 @@ export function describeStatus(input: StatusInput): StackStatus {
   if (probe === 'unsafe') {
     return { ...running, state: 'unsafe', detail: 'The gateway answers without a key: anyone who can reach it can use it.' };
   }
-  if (dockerHealth === 'starting') return { ...running, state: 'starting', detail: 'Waiting for the image\'s health check.' };
+  // Docker's "unhealthy" counts; its "starting" does not hold up readiness (Gatehouse's own probe decides).
   if (dockerHealth === 'unhealthy') return { ...running, state: 'unhealthy', detail: 'Docker\'s health check fails.' };
-  if (probe === 'healthy') return { ...running, state: 'healthy', detail: null };
+  if (probe === 'healthy') {
+    const lagging = dockerHealth === 'starting' ? `Ready; Docker's own health check has not passed yet${input.healthcheckNote ? `: ${input.healthcheckNote}` : ''}.` : null;
+    return { ...running, state: 'healthy', detail: lagging };
+  }
   if (probe === 'down') {
     // A gateway that has just started is booting, not unhealthy, until the start timeout passes.
     if ((running.uptimeMs ?? 0) < plan.startTimeoutMs) return { ...running, state: 'starting', detail: 'The gateway is booting.' };
@@ -95,7 +116,7 @@ export function describeStatus(input: StatusInput): StackStatus {
   return { ...running, state: dockerHealth === 'healthy' ? 'healthy' : 'starting', detail: null };
 }
 
-function uptime(startedAt: string | null, c: Docker.ContainerInspectInfo | null, now: number): number | null {
+function uptime(startedAt: string | null, c: ContainerDetails | null, now: number): number | null {
   if (!startedAt || !c?.State.Running) return null;
   return Math.max(0, now - Date.parse(startedAt));
 }

@@ -1,6 +1,6 @@
-import { GatehouseError } from '../errors';
 import { generateSecret } from '../secrets/master-key';
 import { ACCOUNTS, type SecretStore } from '../secrets/secret-store';
+import { storeAndReadBack } from '../secrets/read-back';
 
 /** The database password from the keychain, or null when none is stored. */
 export async function readDatabasePassword(secrets: SecretStore): Promise<string | null> {
@@ -15,13 +15,9 @@ export async function readDatabasePassword(secrets: SecretStore): Promise<string
  */
 export async function createDatabasePassword(secrets: SecretStore): Promise<string> {
   const password = generateSecret();
-  await secrets.set(ACCOUNTS.databasePassword, password);
-  if ((await secrets.get(ACCOUNTS.databasePassword)) !== password) {
-    throw new GatehouseError(
-      'KEYCHAIN_LOCKED',
-      'The new database password could not be read back from the keychain, so the database was not created.',
-      'Unlock your login keyring and try again. Gatehouse never falls back to storing secrets in a file.',
-    );
-  }
+  await storeAndReadBack(secrets, ACCOUNTS.databasePassword, password, {
+    message: 'The new database password could not be read back from the keychain, so the database was not created.',
+    fix: 'Unlock your login keyring and try again. Gatehouse never falls back to storing secrets in a file.',
+  });
   return password;
 }

@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import { labelFilter } from './labels';
+import type { DockerEngine, EngineStream } from './types';
 
 export interface DockerEvent {
   Type?: string;
@@ -16,25 +16,22 @@ export interface DockerEvent {
  * stream ends (engine restart). Returns the function that stops watching.
  */
 export function watchStackEvents(
-  docker: Docker,
+  engine: DockerEngine,
   stackName: string,
   onEvent: (ev: DockerEvent) => void,
   onDisconnect: (err: unknown) => void = () => undefined,
 ): () => void {
   let closed = false;
-  let stream: NodeJS.ReadableStream | null = null;
+  let stream: EngineStream | null = null;
   let retry: NodeJS.Timeout | null = null;
   const abort = new AbortController();
 
   const connect = async () => {
     if (closed) return;
     try {
-      const s = (await docker.getEvents({
-        filters: { type: ['container'], ...labelFilter(stackName) },
-        abortSignal: abort.signal,
-      } as Docker.GetEventsOptions)) as NodeJS.ReadableStream;
+      const s = await engine.events({ type: ['container'], ...labelFilter(stackName) }, { signal: abort.signal });
       if (closed) {
-        (s as unknown as { destroy(): void }).destroy();
+        s.destroy();
         return;
       }
       stream = s;
@@ -73,7 +70,7 @@ export function watchStackEvents(
     closed = true;
     if (retry) clearTimeout(retry);
     abort.abort();
-    if (stream) (stream as unknown as { destroy(): void }).destroy();
+    stream?.destroy();
     stream = null;
   };
 }

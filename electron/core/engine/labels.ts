@@ -12,7 +12,7 @@ export const LABELS = {
   envFingerprint: 'io.gatehouse.env-fingerprint',
 } as const;
 
-export type StackRole = 'gateway' | 'credentials' | 'network' | 'database' | 'database-data';
+export type StackRole = 'gateway' | 'credentials' | 'network' | 'database' | 'database-data' | 'tls';
 
 export function stackLabels(stackName: string, role: StackRole): Record<string, string> {
   return { [LABELS.stack]: stackName, [LABELS.role]: role };
@@ -29,4 +29,9 @@ export function labelFilter(stackName: string, role?: StackRole): { label: strin
 export function belongsTo(labels: Record<string, string> | null | undefined, stackName: string, role?: StackRole): boolean {
   if (!labels || labels[LABELS.stack] !== stackName) return false;
   return role === undefined || labels[LABELS.role] === role;
+}
+
+/** The name the plan gives a role's container: `<stack>-litellm`, `<stack>-db`. */
+export function containerNameFor(stackName: string, role: 'gateway' | 'database'): string {
+  return role === 'gateway' ? `${stackName}-litellm` : `${stackName}-db`;
 }

@@ -119,29 +119,14 @@ export function dockerFailure(err: unknown, action: string, env: NodeJS.ProcessE
   );
 }
 
-/** Asks the engine whether it is there; DOCKER_UNREACHABLE / DOCKER_PERMISSION when not. */
-export async function pingDocker(docker: Docker, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
-  // A remote engine behind a silent firewall would otherwise hang the start for minutes.
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const ping = docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-  try {
-    await ping.call(docker, { abortSignal: both });
-  } catch (err) {
-    if (timeout.aborted && !signal?.aborted) {
-      const ep = describeEndpoint(env);
-      throw new GatehouseError(
-        'DOCKER_UNREACHABLE',
-        `Docker is not reachable at ${env.DOCKER_HOST ? `DOCKER_HOST=${ep.description}` : ep.description}: no answer within ${Math.round(timeoutMs / 1000)} s.`,
-        'Check that the Docker engine is running and answering (docker info), then try again.',
-        { cause: err },
-      );
-    }
-    throw dockerFailure(err, 'answer a ping', env, signal);
-  }
+/** Docker's status code of a failed call, if it was the engine's answer (also behind a mapped error). */
+export function engineStatus(err: unknown): number | undefined {
+  const e = err as { statusCode?: number; cause?: { statusCode?: number } } | null;
+  return e?.statusCode ?? e?.cause?.statusCode;
 }
 
-/** Docker's status code of a failed call, if it was the engine's answer. */
-export function statusCodeOf(err: unknown): number | undefined {
-  return (err as { statusCode?: number } | null)?.statusCode;
+/** Docker's own words for a refused call (behind a mapped error too). */
+export function engineReason(err: unknown): string {
+  const raw = (err instanceof GatehouseError && err.cause ? err.cause : err) as { json?: { message?: string }; message?: string } | null;
+  return raw?.json?.message ?? raw?.message ?? String(raw);
 }

@@ -1,8 +1,10 @@
-import type Docker from 'dockerode';
 import type { LogStream } from '../../../shared/api';
-import { GatehouseError, cancelled } from '../errors';
-import { connectionError } from './connection';
-import { labelFilter } from './labels';
+import { GatehouseError, cancelled, isGatehouseError } from '../errors';
+import { connectionError, engineStatus } from './connection';
+import { findByRole } from './find-by-role';
+import { containerNameFor } from './labels';
+import type { DockerEngine, EngineStream, LogQuery } from './types';
+import { MAX_LINE_CHARS, capLine, holdPartial } from '../logs/line-cap';
 
 /** One line as Docker gave it: its own timestamp, the stream it was written to, the raw text. */
 export interface RawLine {
@@ -67,9 +69,17 @@ export class FrameDemuxer {
 export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8');
   private partial = '';
+  /** Characters of the held line dropped beyond MAX_LINE_CHARS (the partial line never grows past it). */
+  private cut = 0;
   private decoderHolds = false;
 
   constructor(private readonly onLine: (line: string) => void) {}
+
+  private hold(text: string): void {
+    const h = holdPartial(this.partial, text);
+    this.partial = h.partial;
+    this.cut += h.dropped;
+  }
 
   push(bytes: Buffer): void {
     // Fast path: Docker writes one or more whole lines per frame, so a payload that ends in a
@@ -89,7 +99,7 @@ export class LineSplitter {
     let start = 0;
     let nl = text.indexOf('\n');
     if (nl === -1) {
-      this.partial += text;
+      this.hold(text);
       return;
     }
     if (this.partial) {
@@ -103,7 +113,7 @@ export class LineSplitter {
       start = nl + 1;
       nl = text.indexOf('\n', start);
     }
-    if (start < text.length) this.partial = text.slice(start);
+    if (start < text.length) this.hold(text.slice(start));
   }
 
   /** Emits a last line that had no newline (the stream ended). */
@@ -116,7 +126,11 @@ export class LineSplitter {
 
   private emit(line: string): void {
     // Windows-style line ends and the carriage returns of progress output.
-    this.onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+    const l = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+    if (this.cut === 0 && l.length <= MAX_LINE_CHARS) return this.onLine(l);
+    const capped = capLine(l, this.cut);
+    this.cut = 0;
+    this.onLine(capped);
   }
 }
 
@@ -195,14 +209,10 @@ export interface GatewayContainer {
   exitCode: number | null;
 }
 
-/** The stack's gateway container, found by label; null when there is none. */
-export async function findGatewayContainer(docker: Docker, stack: string): Promise<GatewayContainer | null> {
-  const list = await docker.listContainers({ all: true, filters: labelFilter(stack, 'gateway') });
-  if (list.length === 0) return null;
-  // During a rotation the old and the new container can exist at once: the running one (then
-  // the newest) is the one whose logs matter.
-  list.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created);
-  const info = await docker.getContainer((list[0] as Docker.ContainerInfo).Id).inspect();
+/** The stack's gateway container (the one rule of find-by-role.ts); null when there is none. */
+export async function findGatewayContainer(engine: DockerEngine, stack: string, signal?: AbortSignal): Promise<GatewayContainer | null> {
+  const info = await findByRole(engine, { stackName: stack, role: 'gateway', plannedName: containerNameFor(stack, 'gateway') }, signal);
+  if (!info) return null;
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
@@ -230,36 +240,35 @@ export interface LogStreamOptions {
  * engine goes away, NOT_FOUND when the container is gone.
  */
 export async function streamContainerLogs(
-  docker: Docker,
+  engine: DockerEngine,
   containerId: string,
   options: LogStreamOptions,
   onLine: (line: RawLine) => void,
-  env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  const env = engine.env;
   const { signal } = options;
   if (signal?.aborted) throw cancelled('Following the gateway logs');
-  const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow };
+  const query: LogQuery = { stdout: true, stderr: true, timestamps: true, follow: options.follow };
   if (options.since) query.since = toDockerSince(options.since);
   if (options.tail !== undefined) query.tail = options.tail;
-  let stream: NodeJS.ReadableStream;
+  let stream: EngineStream;
   try {
-    // dockerode returns a Buffer instead of a stream when follow is false.
-    const container = docker.getContainer(containerId) as unknown as { logs(opts: Record<string, unknown>): Promise<unknown> };
-    const res = await container.logs({ ...query, abortSignal: signal });
+    // A Buffer instead of a stream when follow is false.
+    const res = await engine.containerLogs(containerId, query, { signal });
     if (Buffer.isBuffer(res)) {
       const dec = createLineDecoder(options.tty, onLine);
       dec.push(res);
       dec.end();
       return;
     }
-    stream = res as NodeJS.ReadableStream;
+    stream = res;
   } catch (err) {
     throw logError(err, containerId, signal, env);
   }
   const dec = createLineDecoder(options.tty, onLine);
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      stream.destroy();
       finish(cancelled('Following the gateway logs'));
     };
     let done = false;
@@ -288,17 +297,18 @@ export async function streamContainerLogs(
 }
 
 function logError(err: unknown, containerId: string, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): GatehouseError {
-  if (err instanceof GatehouseError) return err;
-  if (signal?.aborted || (err as Error)?.name === 'AbortError') return cancelled('Following the gateway logs');
-  const conn = connectionError(err, env);
-  if (conn) return conn;
-  const status = (err as { statusCode?: number }).statusCode;
-  if (status === 404) {
+  if (signal?.aborted || (err as Error)?.name === 'AbortError' || isGatehouseError(err, 'CANCELLED')) return cancelled('Following the gateway logs');
+  if (engineStatus(err) === 404) {
     return new GatehouseError('NOT_FOUND', `The gateway container ${containerId.slice(0, 12)} no longer exists.`, 'Start the gateway again (`gatehouse start`).', { cause: err });
   }
+  // Connection faults are mapped by the engine (the call) or here (a stream that broke).
+  if (err instanceof GatehouseError && err.code !== 'INTERNAL') return err;
+  const conn = connectionError(err, env);
+  if (conn) return conn;
+  const raw = err instanceof GatehouseError && err.cause ? err.cause : err;
   return new GatehouseError(
     'INTERNAL',
-    `Reading the logs of container ${containerId.slice(0, 12)} failed: ${(err as Error)?.message ?? String(err)}.`,
+    `Reading the logs of container ${containerId.slice(0, 12)} failed: ${(raw as Error)?.message ?? String(raw)}.`,
     'Check that Docker is healthy (`docker logs` on the container), then try again.',
     { cause: err },
   );

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import https from 'node:https';
+import { trustFor } from '../tls/trust-registry';
 
 export interface ProbeResult {
   status: number;
@@ -12,7 +14,10 @@ export interface ProbeResult {
  */
 export function httpGet(url: string, options: { headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: options.headers, timeout: options.timeoutMs ?? 2000, signal: options.signal, agent: false }, (res) => {
+    // An https:// gateway is verified against the certificates registered for its port (the local CA), never not at all.
+    const secure = url.startsWith('https:');
+    const get = secure ? https.get : http.get;
+    const req = get(url, { headers: options.headers, timeout: options.timeoutMs ?? 2000, signal: options.signal, agent: false, ...(secure ? { ca: trustFor(url) } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {

@@ -1,7 +1,9 @@
-import type Docker from 'dockerode';
+import crypto from 'node:crypto';
 import type { Settings } from '../../../shared/api';
-import { LABELS, stackLabels } from './labels';
-import { envFingerprint, planStack } from './plan';
+import { LABELS, containerNameFor, stackLabels } from '../engine/labels';
+import type { ContainerCreateSpec, ContainerDetails } from '../engine/types';
+import { planStack } from './gateway-plan';
+import { databaseVolumeName } from '../../../shared/stack-names';
 
 /** Where PostgreSQL images (the official one and the test image) keep their data. */
 export const PG_DATA_DIR = '/var/lib/postgresql/data';
@@ -34,8 +36,8 @@ export function planDatabase(settings: Settings): DatabasePlan {
     stackName: s,
     enabled: settings.database.enabled,
     image: settings.database.image,
-    containerName: `${s}-db`,
-    volumeName: settings.database.volume ?? `${s}-db-data`,
+    containerName: containerNameFor(s, 'database'),
+    volumeName: databaseVolumeName(settings),
     adopted: settings.database.volume !== null,
     networkName: stack.networkName,
     startTimeoutMs: stack.startTimeoutMs,
@@ -75,13 +77,16 @@ export const DATABASE_HEALTHCHECK = {
 /** Once the database runs: Docker restarts it after a crash and after a reboot, as compose does. */
 export const RUNNING_RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 };
 
-export function databaseCreateOptions(plan: DatabasePlan, password: string): Docker.ContainerCreateOptions {
+export function databaseCreateOptions(plan: DatabasePlan, password: string): ContainerCreateSpec {
   const env = databaseContainerEnv(password);
   return {
     name: plan.containerName,
     Image: plan.image,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...stackLabels(plan.stackName, 'database'), [LABELS.envFingerprint]: envFingerprint(env) },
+    // A random per-create nonce, not a hash of the environment: labels are shown to more people
+    // and tools than the environment, and a short unsalted hash of a chosen password gives it
+    // away to a dictionary. A changed password is found by comparing the environment itself.
+    Labels: { ...stackLabels(plan.stackName, 'database'), [LABELS.envFingerprint]: `nonce:${crypto.randomBytes(8).toString('hex')}` },
     Healthcheck: DATABASE_HEALTHCHECK,
     // PostgreSQL's "fast" shutdown: finish the transaction log and exit cleanly.
     StopSignal: 'SIGINT',
@@ -99,13 +104,25 @@ export function databaseCreateOptions(plan: DatabasePlan, password: string): Doc
   };
 }
 
+function containerEnvValue(info: ContainerDetails, name: string): string | null {
+  const line = (info.Config.Env ?? []).find((e) => e.startsWith(`${name}=`));
+  return line === undefined ? null : line.slice(name.length + 1);
+}
+
+function sameSecret(a: string | null, b: string): boolean {
+  if (a === null) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
 /** Why an existing database container no longer matches the plan (empty = it matches). */
-export function databasePlanDifferences(plan: DatabasePlan, info: Docker.ContainerInspectInfo, password: string): string[] {
+export function databasePlanDifferences(plan: DatabasePlan, info: ContainerDetails, password: string): string[] {
   const reasons: string[] = [];
   if (info.Config.Image !== plan.image) reasons.push(`image is ${info.Config.Image}, settings say ${plan.image}`);
   const mount = (info.Mounts ?? []).find((m) => m.Destination === PG_DATA_DIR);
   if (!mount || mount.Name !== plan.volumeName) reasons.push(`data volume is ${mount?.Name ?? 'none'}, settings say ${plan.volumeName}`);
   if (info.HostConfig.NetworkMode !== plan.networkName) reasons.push(`network is ${info.HostConfig.NetworkMode}, expected ${plan.networkName}`);
-  if (info.Config.Labels?.[LABELS.envFingerprint] !== envFingerprint(databaseContainerEnv(password))) reasons.push('the password in the keychain changed');
+  if (!sameSecret(containerEnvValue(info, 'POSTGRES_PASSWORD'), password)) reasons.push('the password in the keychain changed');
   return reasons;
 }

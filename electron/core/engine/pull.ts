@@ -1,9 +1,8 @@
-import type Docker from 'dockerode';
 import type { LayerProgress, PullProgress } from '../../../shared/api';
 import { GatehouseError } from '../errors';
-import { connectionError, statusCodeOf } from './connection';
+import type { ImageDetails } from './types';
 
-interface PullEvent {
+export interface PullEvent {
   id?: string;
   status?: string;
   progressDetail?: { current?: number; total?: number };
@@ -65,73 +64,32 @@ export class PullTracker {
   }
 }
 
-function pullFailed(image: string, why: string, cause?: unknown): GatehouseError {
+/**
+ * The registry's reason as one clean clause: Docker repeats parts ("manifest unknown: manifest
+ * unknown"), names the image again ("manifest for IMAGE not found: …") and may end in a space or
+ * a full stop of its own.
+ */
+export function pullReason(image: string, why: string): string {
+  const parts = why.trim().replace(/[\s.]+$/, '').split(/:\s+/);
+  const once = parts.filter((p, i) => i === 0 || p !== parts[i - 1]);
+  if (once.length > 1 && /^manifest for \S+ not found$/.test(once[0] ?? '')) once.shift();
+  return once.join(': ').replace(new RegExp(`^${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '') || 'no reason given';
+}
+
+/** Docker's answer to a pull that could not be done. */
+export function pullFailed(image: string, why: string, cause?: unknown): GatehouseError {
+  const reason = pullReason(image, why);
+  const missing = /manifest unknown|not found/i.test(reason);
   return new GatehouseError(
     'IMAGE_PULL_FAILED',
-    `The image ${image} is not on this machine and pulling it failed: ${why}.`,
-    'Check the image name in the settings, your network connection and registry login (docker login), then try again.',
+    `The image ${image} is not on this machine and pulling it failed: ${missing ? `the registry has no such image or tag (${reason})` : reason}.`,
+    'Check the image reference (`gatehouse settings` shows it and whether a GATEHOUSE_* variable sets it), your network connection and registry login (docker login), then try again.',
     { cause },
   );
 }
 
-/** The local image, or null when it is not on this machine. */
-export async function inspectImage(docker: Docker, image: string, signal?: AbortSignal): Promise<Docker.ImageInspectInfo | null> {
-  try {
-    return await docker.getImage(image).inspect({ abortSignal: signal } as object);
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return null;
-    throw err;
-  }
-}
-
-/** Pulls `image`, reporting per-layer progress; IMAGE_PULL_FAILED with Docker's reason on failure. */
-export async function pullImage(
-  docker: Docker,
-  image: string,
-  onProgress: (p: PullProgress) => void,
-  signal: AbortSignal | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
-  const tracker = new PullTracker(image);
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = (await docker.pull(image, { abortSignal: signal } as object)) as NodeJS.ReadableStream;
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    const conn = connectionError(err, env);
-    if (conn) throw conn;
-    const e = err as { json?: { message?: string }; message?: string };
-    throw pullFailed(image, e?.json?.message ?? e?.message ?? String(err), err);
-  }
-  onProgress(tracker.snapshot());
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      (stream as unknown as { destroy?: (e?: Error) => void }).destroy?.();
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, output: PullEvent[]) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (signal?.aborted) return;
-        const failed = output?.find((o) => o.error || o.errorDetail);
-        if (err) reject(pullFailed(image, err.message, err));
-        else if (failed) reject(pullFailed(image, failed.errorDetail?.message ?? failed.error ?? 'unknown error'));
-        else {
-          onProgress(tracker.finish());
-          resolve();
-        }
-      },
-      (ev: PullEvent) => {
-        if (!ev.error) onProgress(tracker.apply(ev));
-      },
-    );
-  });
-}
-
 /** The "sha256:…" digest under which `image` came from its registry, or null (built locally). */
-export function repoDigest(info: Docker.ImageInspectInfo | null, image: string): string | null {
+export function repoDigest(info: ImageDetails | null, image: string): string | null {
   const digests = info?.RepoDigests ?? [];
   if (digests.length === 0) return null;
   const repo = image.replace(/@sha256:[a-f0-9]+$/, '').replace(/:[\w][\w.-]*$/, '');

@@ -1,5 +1,5 @@
 /**
- * The stack core in-process (as the desktop app holds it): Docker's own HEALTHCHECK, serialised
+ * The stack core in-process (as the desktop app holds it): the seed's HEALTHCHECK timing, serialised
  * operations (join, cancel), status from Docker events, finding the stack again by label,
  * recreating on a config change with the volume kept, and never touching unlabelled objects.
  */
@@ -43,18 +43,41 @@ after(async () => {
 });
 
 describe('stack core', () => {
-  test('an image with a HEALTHCHECK: healthy only once Docker says so and the barrier holds', async () => {
+  test("the seed's HEALTHCHECK timing (first check 30 s after start): ready on Gatehouse's own readiness, Docker's status never waited for", async () => {
     const t = await newStack('seed', SEED);
     const core = await open(t);
-    const seen: string[] = [];
-    core.events.on('stack:status', (s) => seen.push(s.state));
+    const seen: StackStatus[] = [];
+    core.events.on('stack:status', (s) => seen.push(s));
     const r = await core.stack.startWithOutcome();
     assert.equal(r.outcome, 'created');
     assert.equal(r.status.state, 'healthy');
-    const info = await docker.getContainer(r.status.containerId as string).inspect();
-    assert.equal(info.State.Health?.Status, 'healthy', "Docker's own health check passed");
     assert.equal(r.status.keyFingerprint, fingerprint((await t.masterKey()) as string));
-    assert.ok(seen.includes('starting'));
+    // While it waited it said what it expects and since when.
+    const waiting = seen.find((s) => s.waiting);
+    assert.ok(waiting, 'a status with the wait phase was sent');
+    assert.match(waiting.detail ?? '', /^Waiting for the gateway — \d+ s \(booting: expecting .*\/health\/liveliness 200/);
+    assert.ok(!Number.isNaN(Date.parse(waiting.waiting?.since ?? '')));
+
+    const info = await docker.getContainer(r.status.containerId as string).inspect();
+    const image = await docker.getImage(SEED).inspect();
+    const own = image.Config.Healthcheck as { Test: string[]; Interval: number };
+    const hc = info.Config.Healthcheck as { Test: string[]; Interval: number; StartPeriod?: number; StartInterval?: number };
+    const api = ((await docker.version()) as { ApiVersion: string }).ApiVersion;
+    const [major = 0, minor = 0] = api.split('.').map(Number);
+    if (major > 1 || minor >= 44) {
+      // The image's test and interval, plus a start period with a check every second.
+      assert.deepEqual(hc.Test, own.Test);
+      assert.equal(hc.Interval, own.Interval);
+      assert.equal(hc.StartInterval, 1e9);
+      assert.ok((hc.StartPeriod ?? 0) >= 60e9);
+    } else {
+      // Too old for StartInterval: the image's healthcheck is left alone, and status says so.
+      assert.deepEqual(hc, image.Config.Healthcheck);
+      assert.equal(info.State.Health?.Status, 'starting', 'Docker has not run its first check: the start did not wait for it');
+      const st = await core.stack.status();
+      assert.equal(st.state, 'healthy', "Docker's \"starting\" does not hold up Gatehouse's status");
+      assert.match(st.detail ?? '', new RegExp(`Engine API ${api.replace('.', '\\.')}, older than 1\\.44`));
+    }
     const stopped = await core.stack.stop();
     assert.equal(stopped.state, 'stopped');
   });

@@ -2,6 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from './errors';
+import { sleep } from '../../shared/sleep';
 
 /** What a lock file says about its holder (no secrets: a pid, its start time, an operation name, a time). */
 interface LockOwner {
@@ -79,21 +80,6 @@ async function readOwner(file: string): Promise<ReadOwner | null> {
     const id = crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
     return { owner: { pid: 0, startTime: null, label: '?', since: '', nonce: '' }, id };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

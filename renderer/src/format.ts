@@ -23,6 +23,5 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-export function isLoopback(addr: string): boolean {
-  return addr === '::1' || /^127\./.test(addr);
-}
+// The one loopback rule (it also knows ::ffff:127.0.0.1), shared with the core.
+export { isLoopback } from '../../shared/network';

@@ -1,10 +1,8 @@
-import type { LogLevel } from '../../../shared/api';
+import { LEVEL_RANK, LOG_LEVELS, type LogLevel } from '../../../shared/log-levels';
 import { GatehouseError } from '../errors';
 
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
-
-/** Severity order, for "minimum level" filters and for keeping a group's worst level. */
-export const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, critical: 4 };
+// The list and the order live in shared/log-levels.ts (the renderer and IPC schema use them too).
+export { LEVEL_RANK, LOG_LEVELS };
 
 /**
  * Maps the level names the gateway's loggers print (Python logging, uvicorn, JSON logs) to ours.

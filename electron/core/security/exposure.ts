@@ -1,16 +1,10 @@
 import net from 'node:net';
 import os from 'node:os';
+import { isAllInterfaces, isLoopback } from '../../../shared/network';
 import type { PortBinding } from './facts';
 
-/** Whether a published host address accepts connections from every interface. */
-export function isAllInterfaces(hostIp: string): boolean {
-  return hostIp === '' || hostIp === '0.0.0.0' || hostIp === '::';
-}
-
-export function isLoopback(hostIp: string): boolean {
-  if (net.isIPv4(hostIp)) return hostIp.startsWith('127.');
-  return hostIp === '::1' || hostIp.toLowerCase() === '::ffff:127.0.0.1';
-}
+// One rule each for the core, main and the renderer (shared/network.ts).
+export { isAllInterfaces, isLoopback };
 
 export function urlFor(host: string, port: number): string {
   return `http://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;

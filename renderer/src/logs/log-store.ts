@@ -1,12 +1,13 @@
 import type { LogEntry, LogLevel } from '../../../shared/api';
+import { LEVEL_RANK } from '../../../shared/log-levels';
+
+export { LEVEL_RANK };
 
 /**
  * The renderer's copy of the gateway's log lines, kept outside React: 100,000 entries never go
  * through component state, the list view reads the slice it draws. Bounded like the core's ring
  * buffer; trimming happens in chunks so appends stay O(1) amortised.
  */
-export const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, critical: 4 };
-
 export class LogStore {
   private entries: LogEntry[] = [];
   private readonly listeners = new Set<() => void>();

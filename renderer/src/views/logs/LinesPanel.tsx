@@ -4,8 +4,7 @@ import { call } from '../../bridge';
 import { LevelIndex, findMatches, logStore } from '../../logs/log-store';
 import { VirtualLog } from '../../logs/VirtualLog';
 import { useAction } from '../../state/hooks';
-
-const LEVELS: LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
+import { LOG_LEVELS } from '../../../../shared/log-levels';
 
 export function LinesPanel() {
   const version = useSyncExternalStore(
@@ -74,7 +73,7 @@ export function LinesPanel() {
           <label className="inline">
             <span>Level</span>
             <select value={minLevel} onChange={(e) => setMinLevel(e.target.value as LogLevel)} data-testid="level-filter">
-              {LEVELS.map((l) => (
+              {LOG_LEVELS.map((l) => (
                 <option key={l} value={l}>
                   {l === 'debug' ? 'all' : `${l} and above`}
                 </option>

@@ -1,6 +1,7 @@
 import type { Settings } from '../../../../shared/api';
 import { Card } from '../../components';
 import type { SetDraft } from './draft';
+import { databaseVolumeName } from '../../../../shared/stack-names';
 
 export function DatabaseSection({ draft, set }: { draft: Settings; set: SetDraft }) {
   return (
@@ -19,7 +20,7 @@ export function DatabaseSection({ draft, set }: { draft: Settings; set: SetDraft
         <dd className="mono">{draft.database.image}</dd>
         <dt>Data volume</dt>
         <dd className="mono" data-testid="database-volume">
-          {draft.database.volume ?? `${draft.stackName}-db-data`}
+          {databaseVolumeName(draft)}
           {draft.database.volume === null && <span className="muted small"> (created at the first start)</span>}
         </dd>
       </dl>

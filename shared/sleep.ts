@@ -1,0 +1,19 @@
+/**
+ * The one wait of the project: resolves after `ms`, or rejects with the signal's reason as soon
+ * as the signal aborts (at once when it already has). Callers that treat an abort as "stop
+ * waiting, carry on" catch it; nobody has to guess which of several helpers they got.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -84,7 +84,6 @@ let tray: GatehouseTray | null = null;
 let gatewayUrl: string | null = null;
 let keyClipboard: ClipboardGuard | null = null;
 let stopSession: (() => Promise<void>) | null = null;
-let onLastWindowClosed: CloseBehaviour = 'keep-running-in-tray';
 const windowFocused = (): boolean => win !== null && !win.isDestroyed() && win.isVisible() && win.isFocused();
 const clipboardBackend = new ElectronClipboardBackend(windowFocused);
 const rules = new NotificationRules();
@@ -128,6 +127,10 @@ function showWindow(): void {
   win.focus();
 }
 
+async function lastWindowClosed(): Promise<CloseBehaviour> {
+  return closeBehaviour(process.platform, process.platform === 'linux' ? await hasStatusNotifierWatcher() : null);
+}
+
 /** Tray actions run the same core calls as the window, so there is one path for each action. */
 function runFromTray(action: () => Promise<unknown>, what: string): void {
   action().catch((err: unknown) => {
@@ -141,11 +144,6 @@ async function boot(): Promise<void> {
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, PRODUCT_NAME)));
   nativeTheme.themeSource = 'system'; // the renderer follows prefers-color-scheme
   powerMonitor.on('shutdown', onSessionEnding); // Linux and macOS: reboot, shutdown, logout
-  if (process.platform === 'linux') {
-    void hasStatusNotifierWatcher().then((watcher) => {
-      onLastWindowClosed = closeBehaviour(process.platform, watcher);
-    });
-  }
   core = await Gatehouse.open({ watchSecurity: true });
   const c = core;
   const guard = new ClipboardGuard(clipboardBackend, (state) => c.events.emit('clipboard:state', state));
@@ -264,8 +262,11 @@ function startDesktopApp(): void {
   app.on('second-instance', showWindow);
   app.on('activate', showWindow); // macOS dock click
   // Closing the window keeps Gatehouse in the tray where a tray can be seen; Quit is explicit.
+  // Asked at close time: a tray host (a GNOME extension, say) can come or go while the app runs.
   app.on('window-all-closed', () => {
-    if (onLastWindowClosed === 'quit') app.quit();
+    void lastWindowClosed().then((behaviour) => {
+      if (behaviour === 'quit') app.quit();
+    });
   });
   app.on('before-quit', (event) => {
     const plan = quit.beforeQuit();

@@ -6,7 +6,8 @@
  *
  * argv: the app's argv after `--` (argv[0] is the "binary"). Env: STUB_EXEC_PATH replaces
  * process.execPath (to observe a relaunch), STUB_HAS_USER_DATA_DIR=1 makes
- * commandLine.hasSwitch('user-data-dir') true, STUB_EMIT_BEFORE_QUIT=1 emits one before-quit.
+ * commandLine.hasSwitch('user-data-dir') true, STUB_EMIT_BEFORE_QUIT=1 emits one before-quit,
+ * STUB_EMIT_WINDOW_ALL_CLOSED=1 emits window-all-closed (main then asks the real session bus).
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -79,5 +80,7 @@ if (process.env.STUB_EMIT_BEFORE_QUIT === '1') {
   app.emit('before-quit', { preventDefault: () => (prevented = true) });
   calls.push(['before-quit handled', { prevented }]);
 }
+const closing = process.env.STUB_EMIT_WINDOW_ALL_CLOSED === '1';
+if (closing) app.emit('window-all-closed');
 // A GUI launch waits for 'ready', which never comes here: report what happened so far.
-setTimeout(() => report({ exitCode: null, listeners: app.eventNames().map(String) }), 300);
+setTimeout(() => report({ exitCode: null, listeners: app.eventNames().map(String) }), closing ? 2500 : 300);

@@ -79,6 +79,12 @@ describe('installed `gatehouse` entry point (main.ts under a recording electron 
     assert.ok(names(o).includes('requestSingleInstanceLock'));
   });
 
+  it('closing the last window quits where the session bus has no tray host (this test bus, like GNOME’s)', async () => {
+    if (process.platform !== 'linux' || !process.env.DBUS_SESSION_BUS_ADDRESS) return;
+    const o = await launch(['/opt/Gatehouse/gatehouse'], { STUB_EMIT_WINDOW_ALL_CLOSED: '1' });
+    assert.ok(names(o).includes('quit'), JSON.stringify(o.calls));
+  });
+
   it('a user quit is held for the clean-up, then the app ends itself', async () => {
     const o = await launch(['/opt/Gatehouse/gatehouse'], { STUB_EMIT_BEFORE_QUIT: '1' });
     assert.deepEqual(o.calls.find((c) => c[0] === 'before-quit handled'), ['before-quit handled', { prevented: true }]);

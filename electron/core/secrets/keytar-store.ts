@@ -77,7 +77,9 @@ export class KeytarSecretStore implements SecretStore {
     } catch (err) {
       throw this.translate(err, `read "${account}"`);
     }
-    if (value === null) await this.proveOpen(keytar, `read "${account}"`);
+    // Only libsecret answers a locked keychain with "nothing"; the macOS Keychain and Windows
+    // Credential Manager fail the read itself (or prompt), so there is nothing to tell apart.
+    if (value === null && process.platform !== 'darwin' && process.platform !== 'win32') await this.proveOpen(keytar, `read "${account}"`);
     return value;
   }
 

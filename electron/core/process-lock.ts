@@ -50,8 +50,9 @@ function holderAlive(owner: LockOwner): boolean {
   }
   if (owner.startTime === null) return true;
   const now = processStartTime(owner.pid);
-  // A pid now used by another process (started at another time): the holder is gone.
-  return now === null ? process.platform !== 'linux' : now === owner.startTime;
+  // A pid now used by another process (started at another time): the holder is gone. A start
+  // time that cannot be read (another user's process under hidepid) proves nothing: alive.
+  return now === null || now === owner.startTime;
 }
 
 async function readOwner(file: string): Promise<ReadOwner | null> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../shared/api';
 import { GatehouseError } from '../core/errors';
-import { DEFAULT_SETTINGS, ENV_OVERRIDE_VARS, SettingsStore } from '../core/settings';
+import { activeOverrides, DEFAULT_SETTINGS, SettingsStore } from '../core/settings';
 import type { CliCommand } from './command';
 import { closest } from './help';
 import { asUsageError } from './exit-codes';
@@ -12,15 +12,6 @@ import { printJson, type CliIO } from './output';
  * through `SettingsStore.update`, so the same zod schema as the desktop app validates it (and
  * refuses secret env names); only the file layer is written, never the GATEHOUSE_* overrides.
  */
-
-type OverrideVar = (typeof ENV_OVERRIDE_VARS)[keyof typeof ENV_OVERRIDE_VARS];
-
-/** Which effective settings come from a GATEHOUSE_* variable rather than settings.json. */
-export function activeOverrides(env: NodeJS.ProcessEnv): Record<string, OverrideVar> {
-  const out: Record<string, OverrideVar> = {};
-  for (const [key, name] of Object.entries(ENV_OVERRIDE_VARS)) if (env[name]) out[key] = name;
-  return out;
-}
 
 /** Settings that hold a group of values (`database.enabled`, `tls.mode`); extraEnv is a map of its own. */
 type GroupName = 'database' | 'tls';
@@ -171,7 +162,7 @@ async function change(store: SettingsStore, env: NodeJS.ProcessEnv, io: CliIO, v
     throw err;
   }
   io.stdout.write(`${verb} ${key}. ${appliesWhen(key)}\n`);
-  const name = activeOverrides(env)[key];
+  const name = (activeOverrides(env) as Record<string, string | undefined>)[key];
   if (name) io.stderr.write(`Note: ${name} is set in this environment and overrides "${key}" from settings.json.\n`);
   return 0;
 }

@@ -44,6 +44,13 @@ export const ENV_OVERRIDE_VARS = {
   port: 'GATEHOUSE_PORT',
 } as const satisfies Partial<Record<keyof Settings, string>>;
 
+/** Which settings a GATEHOUSE_* variable sets in `env` (messages name the variable, not "the settings"). */
+export function activeOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof typeof ENV_OVERRIDE_VARS, (typeof ENV_OVERRIDE_VARS)[keyof typeof ENV_OVERRIDE_VARS]>> {
+  const out: Partial<Record<keyof typeof ENV_OVERRIDE_VARS, (typeof ENV_OVERRIDE_VARS)[keyof typeof ENV_OVERRIDE_VARS]>> = {};
+  for (const [key, name] of Object.entries(ENV_OVERRIDE_VARS) as [keyof typeof ENV_OVERRIDE_VARS, (typeof ENV_OVERRIDE_VARS)[keyof typeof ENV_OVERRIDE_VARS]][]) if (env[name]) out[key] = name;
+  return out;
+}
+
 /** Environment overrides for power users and tests; they apply on top of the file and are never saved. */
 export function envOverrides(env: NodeJS.ProcessEnv): SettingsPatch {
   const patch: SettingsPatch = {};

@@ -144,6 +144,11 @@ export const exposureCheck: Check = (f) => {
   const urls = reachableFromOutside(e.bindings, e.lanAddresses);
   const scope = e.bindings.some((b) => isAllInterfaces(b.hostIp)) ? 'on all interfaces' : `on ${listShort(addrs)}`;
   const reach = urls.length ? `other machines can reach it at ${urls.join(', ')}` : 'other machines on any network this machine joins can reach it';
+  if (e.bindFrom) {
+    // The variable wins over settings.json: changing the setting would not change anything.
+    return result('exposure', t, 'warn', `${where} ${scope} (the bind address comes from ${e.bindFrom}): ${reach}.`,
+      `Publish on 127.0.0.1 only: unset ${e.bindFrom} (or set it to 127.0.0.1) where Gatehouse is started, then \`gatehouse restart\`; unless other machines must use the gateway (then keep the key strong and the network trusted).`);
+  }
   return result('exposure', t, 'warn', `${where} ${scope}: ${reach}.`,
     'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then keep the key strong and the network trusted).', 'settings:bind-loopback');
 };

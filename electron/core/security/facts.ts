@@ -93,6 +93,8 @@ export interface ExposureFacts {
   bindings: PortBinding[];
   /** Non-internal addresses of this machine (os.networkInterfaces()). */
   lanAddresses: string[];
+  /** The GATEHOUSE_* variable that sets the bind address in this environment (it wins over settings.json); null when none. */
+  bindFrom?: string | null;
 }
 
 export interface PlaintextHit {

@@ -181,7 +181,7 @@ export class KeyRotation {
     const { exited, stopped } = await gateway.stopForReplacement(old.Id, gateway.stopTimeoutS);
     await exited;
     this.abortPoint(6);
-    this.progress('verify', 'Waiting for the gateway and checking the keys: new key 200, old key 401, no key 401');
+    this.progress('verify', 'Waiting for the new gateway: expecting new key 200, old key 401, no key 401');
     await gateway.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey], portReleasedBy: stopped });
     await stopped;
     this.abortPoint(7);

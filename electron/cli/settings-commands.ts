@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../shared/api';
+import { redirectWarning } from '../../shared/extra-env-policy';
 import { GatehouseError } from '../core/errors';
 import { activeOverrides, DEFAULT_SETTINGS, SettingsStore } from '../core/settings';
 import type { CliCommand } from './command';
@@ -162,6 +163,8 @@ async function change(store: SettingsStore, env: NodeJS.ProcessEnv, io: CliIO, v
     throw err;
   }
   io.stdout.write(`${verb} ${key}. ${appliesWhen(key)}\n`);
+  const warning = verb === 'Set' && key.startsWith('extraEnv.') ? redirectWarning(key.slice('extraEnv.'.length)) : null;
+  if (warning) io.stderr.write(`Warning: ${warning}\n`);
   const name = (activeOverrides(env) as Record<string, string | undefined>)[key];
   if (name) io.stderr.write(`Note: ${name} is set in this environment and overrides "${key}" from settings.json.\n`);
   return 0;

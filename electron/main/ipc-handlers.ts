@@ -135,7 +135,7 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'app:hardening': async () => services.hardening(),
     'app:open-external': async (url) => {
       const settings = await core.settings.get();
-      const gateway = gatewayUrl(settings);
+      const gateway = gatewayUrl(settings, settings.tls.mode === 'off' ? 'http' : 'https');
       // What was checked is what is opened: the parsed, normalised href, never the raw text.
       const href = externalUrlToOpen(url, gateway);
       if (href === null) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createCa, issueGatewayCertificate, recertifyCa, GATEWAY_CERT_DAYS } from '../../electron/core/tls/local-ca';
 import { certificateInfo, keyMatchesCertificate, signedBy } from '../../electron/core/tls/certificate-info';
-import { gatewayNames, missingNames } from '../../electron/core/tls/names';
+import { gatewayNames, hostIdentity, missingNames } from '../../electron/core/tls/names';
 import { renewalReason } from '../../electron/core/tls/renewal';
 import { checkCustomPair, customTrust } from '../../electron/core/tls/custom-pair';
 import { tarArchive } from '../../electron/core/tls/container-files';
@@ -23,6 +23,10 @@ test('names: a wildcard binding covers every address and the host name, plus loc
   assert.deepEqual(gatewayNames('192.168.1.20', HOST), { dns: ['localhost'], ips: ['127.0.0.1', '192.168.1.20'] });
   assert.deepEqual(gatewayNames('127.0.0.1', HOST), { dns: ['localhost'], ips: ['127.0.0.1'] });
   assert.deepEqual(gatewayNames('::', HOST).ips, ['10.8.0.3', '127.0.0.1', '192.168.1.20', '::1', 'fd00::5']);
+  // Addresses of the container engine's own bridges are no names clients use (and change with every network).
+  const lo = { address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '255.0.0.0', mac: '00:00:00:00:00:00', cidr: '127.0.0.1/8' } as const;
+  const at = (address: string) => ({ ...lo, address, internal: false, cidr: `${address}/24` });
+  assert.deepEqual(hostIdentity({ lo: [lo], eth0: [at('192.168.1.20')], docker0: [at('172.17.0.1')], 'br-0a1b2c3d4e5f': [at('172.18.0.1')], veth12ab: [at('169.254.1.1')] }).addresses, ['127.0.0.1', '192.168.1.20']);
   assert.deepEqual(missingNames({ dns: ['*.example.lan'], ips: [] }, { dns: ['desk.example.lan', 'example.lan'], ips: ['127.0.0.1'] }), ['example.lan', '127.0.0.1']);
 });
 

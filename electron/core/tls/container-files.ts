@@ -1,5 +1,10 @@
 import type { GatewayTlsMaterial } from './gateway-tls';
 
+/** The stack's volume for the gateway's certificate and key (`<stack>-tls`, label role "tls"). */
+export function tlsVolumeName(stackName: string): string {
+  return `${stackName}-tls`;
+}
+
 /** Where the gateway container finds its certificate and key: a volume of Gatehouse's own. */
 export const TLS_MOUNT = '/etc/gatehouse-tls';
 export const CERT_PATH = `${TLS_MOUNT}/gateway.crt`;
@@ -50,9 +55,20 @@ export function tarArchive(entries: TarEntry[], mtime = Math.floor(Date.now() / 
   return Buffer.concat(blocks);
 }
 
-/** The environment that makes LiteLLM (and the stand-in) serve HTTPS with the delivered files. */
-export function tlsEnv(): Record<string, string> {
-  return { SSL_CERTFILE_PATH: CERT_PATH, SSL_KEYFILE_PATH: KEY_PATH };
+/** Names the certificate a gateway was created with; part of its environment, so a new certificate means a new container. */
+export const CERT_ENV = 'GATEHOUSE_TLS_CERT_SHA256';
+
+/**
+ * The environment that makes LiteLLM (and the stand-in) serve HTTPS with the delivered files,
+ * plus the certificate's fingerprint (public), which the plan's environment fingerprint covers.
+ */
+export function tlsEnv(certSha256?: string): Record<string, string> {
+  return { SSL_CERTFILE_PATH: CERT_PATH, SSL_KEYFILE_PATH: KEY_PATH, ...(certSha256 ? { [CERT_ENV]: certSha256 } : {}) };
+}
+
+/** Whether a gateway environment asks for HTTPS. */
+export function wantsTls(env: Record<string, string>): boolean {
+  return Boolean(env.SSL_CERTFILE_PATH && env.SSL_KEYFILE_PATH);
 }
 
 /** Something with dockerode's Container.putArchive. */

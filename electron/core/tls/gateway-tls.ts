@@ -9,6 +9,7 @@ import { checkCustomPair, customTrust } from './custom-pair';
 import { createCa, issueGatewayCertificate, recertifyCa, type PemPair } from './local-ca';
 import { describeNames, gatewayNames, hostIdentity, localAddress, type CertificateNames, type HostIdentity } from './names';
 import { RENEW_BEFORE_DAYS, renewalReason } from './renewal';
+import { tlsEnv } from './container-files';
 
 /** What the gateway container needs to serve HTTPS, and what its clients trust. Holds a private key: memory only. */
 export interface GatewayTlsMaterial {
@@ -65,6 +66,8 @@ export class GatewayTls {
   readonly certFile: string;
   private readonly host: () => HostIdentity;
   private readonly now: () => Date;
+  /** The material prepared in this process, by certificate fingerprint: the create step delivers it (memory only). */
+  private readonly prepared = new Map<string, GatewayTlsMaterial>();
 
   constructor(private readonly opts: GatewayTlsOptions) {
     this.caFile = path.join(opts.home, 'tls', 'ca.pem');
@@ -197,11 +200,35 @@ export class GatewayTls {
    */
   async prepare(settings: Settings): Promise<GatewayTlsMaterial | null> {
     if (settings.tls.mode === 'off') return null;
+    let material: GatewayTlsMaterial;
     if (settings.tls.mode === 'custom') {
       const { certPem, keyPem, info } = await this.loadCustom(settings.bindAddress, settings.tls.certFile as string, settings.tls.keyFile as string);
-      return { mode: 'custom', certPem, keyPem, trust: customTrust(certPem), info, renewed: null };
+      material = { mode: 'custom', certPem, keyPem, trust: customTrust(certPem), info, renewed: null };
+    } else {
+      material = await this.prepareLocal(settings.bindAddress);
     }
-    return this.prepareLocal(settings.bindAddress);
+    this.prepared.clear();
+    this.prepared.set(material.info.sha256, material);
+    return material;
+  }
+
+  /**
+   * The gateway container's TLS environment under `settings` (empty when TLS is off): renews the
+   * certificate when due, so every start, recreate and rotation gets a valid one, and keeps it
+   * otherwise (a rotation of the master key keeps the certificate).
+   */
+  async gatewayEnv(settings: Settings): Promise<Record<string, string>> {
+    const material = await this.prepare(settings);
+    return material ? tlsEnv(material.info.sha256) : {};
+  }
+
+  /** The certificate and key `gatewayEnv` named by `sha256`, to copy into a created container. */
+  async filesFor(settings: Settings, sha256: string): Promise<Pick<GatewayTlsMaterial, 'certPem' | 'keyPem'>> {
+    const material = this.prepared.get(sha256) ?? (await this.prepare(settings));
+    if (!material || material.info.sha256 !== sha256) {
+      throw new GatehouseError('TLS_INVALID', 'The gateway certificate changed while the gateway was being created (another Gatehouse process renewed it).', 'Start the gateway again.');
+    }
+    return material;
   }
 
   /**

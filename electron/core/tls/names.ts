@@ -13,9 +13,17 @@ export interface HostIdentity {
   addresses: string[];
 }
 
-export function hostIdentity(): HostIdentity {
+/**
+ * Interfaces a container engine makes for its own networks (docker0, a user network's br-…, each
+ * container's veth…): they come and go with containers, and no client reaches the gateway there.
+ * Left out, so that starting a stack does not change the names and renew the certificate.
+ */
+const ENGINE_INTERFACE = /^(docker\d*|br-[0-9a-f]+|veth[0-9a-z]*|cni\d*|podman\d*)$/;
+
+export function hostIdentity(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): HostIdentity {
   const addresses: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) {
+  for (const [name, list] of Object.entries(interfaces)) {
+    if (ENGINE_INTERFACE.test(name)) continue;
     for (const a of list ?? []) {
       // Link-local IPv6 addresses need a zone id that no certificate can hold.
       if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80:')) continue;

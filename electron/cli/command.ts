@@ -1,7 +1,10 @@
 import type { Gatehouse } from '../core/gatehouse';
 import type { CliIO } from './output';
 
-/** One `gatehouse` sub-command. `run` returns the exit code; thrown errors are printed by cli.ts. */
+/**
+ * One `gatehouse` sub-command. `run` returns the exit code; a thrown error is printed (with its
+ * fix line) and turned into the exit code by electron/cli/main.ts.
+ */
 export interface CliCommand {
   /** Words that select the command, e.g. ['start'] or ['key', 'rotate']. */
   path: string[];
@@ -11,7 +14,7 @@ export interface CliCommand {
   flags: Record<string, boolean>;
   /** How many words may follow the command (default none): [min, max]. */
   positionals?: [number, number];
-  /** Whether the command needs the core (most do; `help` does not). */
+  /** Runs the command. The core is opened only when `core()` is first called, so commands that need none stay fast. */
   run(ctx: {
     core: () => Promise<Gatehouse>;
     io: CliIO;

@@ -9,8 +9,7 @@ import { REMOVE_COMMAND } from './remove-command';
 import { TLS_COMMANDS } from './tls-commands';
 
 /**
- * Every `gatehouse` command. Each area keeps its commands in its own module
- * (stack-commands.ts, key-commands.ts, logs-commands.ts, security-commands.ts) and adds
- * them here.
+ * Every `gatehouse` command, in the order help lists them. Each area keeps its commands in a
+ * module of its own (electron/cli/*-commands.ts, remove-command.ts) and adds them here.
  */
 export const COMMANDS: CliCommand[] = [...STACK_COMMANDS, REMOVE_COMMAND, ...SECURITY_COMMANDS, ...LOGS_COMMANDS, ...KEY_COMMANDS, ...DB_COMMANDS, ...SETTINGS_COMMANDS, ...TLS_COMMANDS];

@@ -36,10 +36,6 @@ export function clipboardStateFrom(record: ClipboardRecord | undefined | null, n
   return { active: true, clearsAt: record.clearsAt, secondsLeft: Math.ceil(left / 1000) };
 }
 
-export async function readClipboardRecord(state: StateStore): Promise<ClipboardRecord | undefined> {
-  return state.read<ClipboardRecord>(SECTION);
-}
-
 /** Starts the detached helper for a copy just made; returns the countdown it holds. */
 export async function scheduleDetachedClear(options: { hash: string; clearSeconds: number; home: string; env: NodeJS.ProcessEnv }): Promise<ClipboardState> {
   const copyId = crypto.randomBytes(8).toString('hex');

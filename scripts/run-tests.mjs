@@ -8,9 +8,13 @@
 //
 // Every suite runs inside its own D-Bus session with its own gnome-keyring, unlocked with a
 // throw-away password and kept in a fresh XDG_DATA_HOME, so tests use a real Secret Service
-// and never see a keyring left locked by another run. Integration and e2e suites need a
-// running Docker engine (scripts/services.sh starts one) and the stand-in images, which this
-// script builds (cached by content hash).
+// and never see a keyring left locked by another run. The integration, e2e and security suites
+// need a running Docker engine and registry and the stand-in images, which this script builds
+// (cached by content hash).
+//
+// The machine: scripts/setup-machine.sh holds the Debian/Ubuntu package list and starts the
+// services. Run as root (as CI does), `npm test` installs what is missing and starts them
+// itself; otherwise it prints the one command that does.
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,14 +44,33 @@ function run(cmd, args, opts = {}) {
 }
 
 function needsDocker(suite) {
-  return suite === 'integration' || suite === 'e2e';
+  return suite === 'integration' || suite === 'e2e' || suite === 'security';
+}
+
+/**
+ * Packages and services for these suites: nothing to do when all are there; as root, installs
+ * and starts what is missing (scripts/setup-machine.sh); otherwise names the one command to run.
+ */
+function ensureMachine(suites) {
+  if (process.platform !== 'linux') return true;
+  const check = spawnSync('bash', ['scripts/setup-machine.sh', '--check', ...suites], { cwd: root, encoding: 'utf8' });
+  if (check.status === 0) return true;
+  const missing = `${check.stdout}${check.stderr}`.trim();
+  if (process.getuid?.() === 0) {
+    console.log(`Setting up this machine for the tests (${missing.replace(/\n/g, '; ')}).`);
+    return run('bash', ['scripts/setup-machine.sh', ...suites]) === 0;
+  }
+  console.error(`This machine is not ready for the ${suites.join(', ')} tests:\n  ${missing.replace(/\n/g, '\n  ')}`);
+  console.error(`Run once:  sudo bash scripts/setup-machine.sh ${suites.join(' ')}\nthen \`npm test\` again.`);
+  return false;
 }
 
 function prepare(suites) {
+  if (!ensureMachine(suites)) return false;
   if (suites.some(needsDocker)) {
     const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { cwd: root, encoding: 'utf8' });
     if (probe.status !== 0) {
-      console.error('Docker engine not reachable: integration and e2e tests need one. Run `sudo bash scripts/services.sh` (CI does) and try again.');
+      console.error('Docker engine not reachable: the integration, e2e and security tests need one. Run `sudo bash scripts/setup-machine.sh --services` (or start Docker your usual way) and try again.');
       console.error(probe.stderr);
       return false;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the services the test suites need on a fresh Debian 12 machine: dockerd and a
-# local docker-registry on 127.0.0.1:5000. Idempotent: safe to run when they already run.
+# Starts the services the test suites need on a Debian or Ubuntu machine: dockerd and a local
+# docker-registry on 127.0.0.1:5000. Idempotent: safe to run when they already run. Called by
+# scripts/setup-machine.sh (which `npm test` runs as root when something is missing).
 # gnome-keyring is not started here: each test run gets its own dbus session and keyring
 # (scripts/run-tests.mjs), so no test can see a keyring left locked by another run.
 set -euo pipefail
@@ -9,6 +10,17 @@ log() { printf '[services] %s\n' "$*"; }
 
 start_dockerd() {
   if docker version >/dev/null 2>&1; then log "dockerd already running"; return; fi
+  # A machine booted with systemd (a desktop, a VM) has Docker's own unit: use it.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    log "starting docker through systemd"
+    if systemctl start docker; then
+      for _ in $(seq 1 120); do
+        if docker version >/dev/null 2>&1; then log "dockerd up"; return; fi
+        sleep 0.5
+      done
+    fi
+    log "systemctl start docker did not bring it up; starting dockerd directly"
+  fi
   # A pid file left by a killed dockerd makes the next one refuse to start.
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     log "removing stale /var/run/docker.pid"; rm -f /var/run/docker.pid

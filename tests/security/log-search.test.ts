@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogEntry } from '../../shared/api';
-import { runQuery } from '../../electron/core/logs/query';
+import { runQuery, runQueryAsync } from '../../electron/core/logs/query';
 import { isGatehouseError } from '../../electron/core/errors';
 
 function entries(n: number, message: string): LogEntry[] {
@@ -50,4 +50,26 @@ test('log-search: a look-around or back-reference is refused with INVALID_REGEX 
       (err: unknown) => isGatehouseError(err, 'INVALID_REGEX') && /not supported/.test(err.fix ?? ''),
     );
   }
+});
+
+test('log-search: a search over a full buffer (100,000 lines) lets a 50 ms timer fire on time', async () => {
+  const log = Array.from({ length: 100_000 }, (_, i) => ({
+    ...(entries(1, `INFO: 172.17.0.1:5000 - "POST /chat/completions HTTP/1.1" 200 OK model=claude-sonnet-4 tokens=${i} latency=0.${i}s`)[0] as LogEntry),
+    seq: i + 1,
+  }));
+  const lateness: number[] = [];
+  let due = Date.now() + 50;
+  const timer = setInterval(() => {
+    lateness.push(Date.now() - due);
+    due = Date.now() + 50;
+  }, 50);
+  try {
+    const page = await runQueryAsync(log, { text: 'latency=0\\.9+s$', regex: true, limit: 10 });
+    assert.equal(page.total, 5);
+    await runQueryAsync(log, { text: '(a+)+$', regex: true });
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(lateness.length > 0, 'the timer ran during the searches');
+  assert.ok(Math.max(...lateness) < 150, `a timer fired ${Math.max(...lateness)} ms late`);
 });

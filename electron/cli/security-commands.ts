@@ -4,7 +4,7 @@ import type { CliCommand } from './command';
 import { toErrorPayload } from '../core/errors';
 import { printError, printJson, type CliIO } from './output';
 
-const MARK: Record<SecurityCheck['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
+const MARK: Record<SecurityCheck['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' };
 
 /** Which `gatehouse` command carries out a check's fix action. */
 const ACTION_COMMAND: Record<NonNullable<SecurityCheck['action']>, string> = {
@@ -26,7 +26,7 @@ export function formatReport(report: SecurityReport): string {
     if (c.action) out.push(`      action: ${c.action} (${ACTION_COMMAND[c.action]})`);
   }
   const count = (s: SecurityCheck['status']) => report.checks.filter((c) => c.status === s).length;
-  out.push('', `${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed (checked ${report.checkedAt}).`);
+  out.push('', `${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''} (checked ${report.checkedAt}).`);
   return out.join('\n') + '\n';
 }
 

@@ -31,12 +31,14 @@ function goodFacts(): SecurityFacts {
       mounts: [{ type: 'volume', source: '/var/lib/docker/volumes/gatehouse-claude/_data', destination: '/home/claude/.claude', name: 'gatehouse-claude' }],
       user: 'claude',
       capAdd: [],
+      startedAt: '2026-11-02T00:00:00.000000000Z',
+      logLevel: null,
     },
     dockerError: null,
     probe: { url: 'http://127.0.0.1:4000', withoutKey: 401, withKey: 200, error: null },
     exposure: { source: 'container', bindings: [{ hostIp: '127.0.0.1', hostPort: 4000 }], lanAddresses: ['192.168.1.20', 'fd00::5'] },
     disk: { scannedFiles: 3, roots: ['/home/u/.config/Gatehouse'], hits: [], unreadable: [] },
-    logs: { source: 'container-logs', secretLines: 0, scannedLines: 120, engine: { lines: 0, exactLines: 0, lastAt: null }, keyChangedAt: '2026-11-01T00:00:00.000Z' },
+    logs: { source: 'container-logs', secretLines: 0, scannedLines: 120, engine: { lines: 0, exactLines: 0, lastAt: null }, keyChangedAt: '2026-11-01T00:00:00.000Z', keyRotatedAt: null, gatewayLogLevel: null, since: '2026-11-02T00:00:00.000000000Z' },
     endpoint: {
       description: 'unix:///var/run/docker.sock',
       kind: 'unix',
@@ -235,11 +237,11 @@ test('12 container hardening: privileged, socket mount and host network fail; ro
   assert.equal(check(g, 'container-hardening').status, 'warn');
 });
 
-test('13 app hardening: absent (CLI) warns; a sandbox turned off fails', () => {
+test('13 app hardening: absent (CLI) is skipped; a sandbox turned off fails', () => {
   const f = goodFacts();
   f.app = null;
   assert.match(check(f, 'app-hardening').finding, /not running inside the desktop app/i);
-  assert.equal(check(f, 'app-hardening').status, 'warn');
+  assert.equal(check(f, 'app-hardening').status, 'skip');
   const g = goodFacts();
   g.app!.sandbox = false;
   assert.equal(check(g, 'app-hardening').status, 'fail');

@@ -1,7 +1,7 @@
 import { tlsCheck } from './tls-check';
 import type { CheckStatus, FixAction, SecurityCheck } from '../../../shared/api';
 import { MIN_KEY_BITS } from '../secrets/key-strength';
-import type { SecurityFacts } from './facts';
+import type { PlaintextHit, SecurityFacts } from './facts';
 import { isAllInterfaces, isLoopback, reachableFromOutside, urlFor } from './exposure';
 
 /**
@@ -153,14 +153,32 @@ export const exposureCheck: Check = (f) => {
     'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then keep the key strong and the network trusted).', 'settings:bind-loopback');
 };
 
+const KIND_ORDER: PlaintextHit['kind'][] = ['master-key', 'env-assignment', 'salt-key', 'claude-token', 'database-password'];
+const SECRET_NAME: Record<PlaintextHit['kind'], string> = {
+  'master-key': 'the master key',
+  'env-assignment': 'a LITELLM_MASTER_KEY= value',
+  'salt-key': 'the salt key',
+  'claude-token': 'the Claude token',
+  'database-password': 'the database password',
+};
+/** What replaces a secret other than the master key once it was seen in a file. */
+const REPLACE: Record<'salt-key' | 'claude-token' | 'database-password', string> = {
+  'salt-key': 'keep the file private (the salt key cannot be rotated without losing the database\'s stored credentials)',
+  'claude-token': 'make a new Claude token (claude setup-token, then gatehouse claude set-token)',
+  'database-password': 'change the database password',
+};
+
 export const plaintextCheck: Check = (f) => {
   const t = 'No plaintext key on disk';
   const d = f.disk;
   if (d.hits.length) {
     const files = [...new Set(d.hits.map((h) => `${h.file}:${h.line}`))];
-    const what = d.hits.some((h) => h.kind === 'master-key') ? 'the master key or a LITELLM_MASTER_KEY= value' : 'a LITELLM_MASTER_KEY= value';
-    return result('plaintext', t, 'fail', `Found ${what} in plain text in ${listShort(files)}.`,
-      'Import the key into the keychain and scrub it from the file (gatehouse key import --env-file FILE --scrub), then rotate it.', 'key:import');
+    const kinds = [...new Set(d.hits.map((h) => h.kind))].sort((a, b) => KIND_ORDER.indexOf(a) - KIND_ORDER.indexOf(b));
+    const what = kinds.map((k) => SECRET_NAME[k]);
+    const named = what.length > 1 ? `${what.slice(0, -1).join(', ')} and ${what[what.length - 1]}` : what[0];
+    const others = kinds.filter((k) => k !== 'master-key' && k !== 'env-assignment').map((k) => REPLACE[k as Exclude<typeof k, 'master-key' | 'env-assignment'>]);
+    return result('plaintext', t, 'fail', `Found ${named} in plain text in ${listShort(files)}.`,
+      `Import the secrets into the keychain and scrub them from the file (gatehouse key import --env-file FILE --scrub), then rotate the master key${others.length ? `; also ${others.join(' and ')}` : ''}.`, 'key:import');
   }
   if (d.unreadable.length) {
     return result('plaintext', t, 'warn', `No plaintext key in ${d.scannedFiles} files, but ${listShort(d.unreadable)} could not be read.`,
@@ -170,13 +188,27 @@ export const plaintextCheck: Check = (f) => {
 };
 
 const LOG_FIX = 'Lower the gateway\'s log level (no LITELLM_LOG=DEBUG or detailed_debug), then rotate the key so the printed one is worthless.';
+const IMAGE_PRINTS_FIX =
+  'Rotating again does not help while the image prints the key itself: use a newer gateway image (`gatehouse settings set image …`), run it with less logging (`gatehouse settings set extraEnv.LITELLM_LOG ERROR`, then `gatehouse restart`), or turn on LiteLLM\'s own redaction in its config (general_settings: redact_user_api_key_info: true).';
+
+/** Whether the gateway runs at a level that prints requests and settings (LiteLLM's DEBUG and detailed_debug). */
+function verboseLogLevel(level: string | null): boolean {
+  return level !== null && /debug/i.test(level);
+}
 
 export const logSecretsCheck: Check = (f) => {
   const t = 'No secret in the gateway\'s logs';
   const l = f.logs;
   const plural = (n: number) => `${n} log line${n === 1 ? '' : 's'}`;
   if (l.secretLines !== null && l.secretLines > 0) {
-    return result('log-secrets', t, 'fail', `The gateway printed a secret in ${plural(l.secretLines)}; Gatehouse hides it, but Docker's log file keeps it.`, LOG_FIX, 'key:rotate');
+    const run = l.since ? ` since its container started at ${l.since}` : '';
+    const printed = `The gateway printed a secret in ${plural(l.secretLines)}${run}; Gatehouse hides it, but Docker's log file keeps it.`;
+    // At LiteLLM's default level, after a rotation: the image itself prints the new key.
+    const afterRotation = l.keyRotatedAt !== null && (l.since === null || l.since >= l.keyRotatedAt);
+    if (!verboseLogLevel(l.gatewayLogLevel) && afterRotation) {
+      return result('log-secrets', t, 'fail', `${printed} It runs at ${l.gatewayLogLevel ? `LITELLM_LOG=${l.gatewayLogLevel}` : 'LiteLLM\'s default log level'} and printed the key set by the rotation of ${l.keyRotatedAt}, so the image itself prints it.`, IMAGE_PRINTS_FIX, null);
+    }
+    return result('log-secrets', t, 'fail', printed, LOG_FIX, 'key:rotate');
   }
   // Redactions older than the current key concern a key that no longer opens anything.
   const e = l.engine;
@@ -287,7 +319,8 @@ export const containerHardeningCheck: Check = (f) => {
 export const appHardeningCheck: Check = (f) => {
   const t = 'Desktop app hardening';
   const a = f.app;
-  if (!a) return result('app-hardening', t, 'warn', 'Not running inside the desktop app, so its window hardening cannot be checked here.', 'Open the Security view in the desktop app to check it.');
+  // Not a finding about this front end: skipped, so that `gatehouse security` can pass as a gate.
+  if (!a) return result('app-hardening', t, 'skip', 'Skipped: not running inside the desktop app, so its window hardening cannot be checked here.', 'Open the Security view in the desktop app to check it.');
   const off: string[] = [];
   if (!a.contextIsolation) off.push('context isolation is off');
   if (!a.sandbox) off.push('the renderer is not sandboxed');

@@ -77,6 +77,10 @@ export interface GatewayFacts {
   /** Config.User of the container, or of its image; '' means root. */
   user: string;
   capAdd: string[];
+  /** When the container last started (State.StartedAt); null if it never ran. */
+  startedAt: string | null;
+  /** LITELLM_LOG in the container's environment; null when unset (LiteLLM's default level). */
+  logLevel: string | null;
 }
 
 export interface ProbeFacts {
@@ -97,10 +101,14 @@ export interface ExposureFacts {
   bindFrom?: string | null;
 }
 
+/** Which keychain secret a plaintext hit is. */
+export type PlaintextSecretKind = 'master-key' | 'salt-key' | 'claude-token' | 'database-password';
+
 export interface PlaintextHit {
+  /** The file (a symbolic link as "link (→ target)"). */
   file: string;
   /** What was found; never the value itself. */
-  kind: 'master-key' | 'env-assignment';
+  kind: PlaintextSecretKind | 'env-assignment';
   line: number;
 }
 
@@ -116,13 +124,19 @@ export interface DiskScanFacts {
 export interface LogLeakFacts {
   /** 'container-logs' when the gateway container's own log was read, 'none' when there is no container. */
   source: 'container-logs' | 'none';
-  /** Lines of the container's log holding a secret (master key, Claude token); null when unreadable. */
+  /** Lines of the container's log holding a secret (master key, Claude token); null when unreadable. Only its current run counts. */
   secretLines: number | null;
   scannedLines: number;
   /** What the logs engine redacted while showing the gateway's output; null when it cannot tell. */
   engine: LogEngineRedactions | null;
   /** When the current master key was created or last rotated: older redactions concern an older key. */
   keyChangedAt: string | null;
+  /** When the key was last rotated; null if never (a leak after a rotation is not cured by another one). */
+  keyRotatedAt: string | null;
+  /** The log level the gateway runs with (LITELLM_LOG), null for LiteLLM's default. */
+  gatewayLogLevel: string | null;
+  /** Since when the container's log was read (its current run), or null for all of it. */
+  since: string | null;
 }
 
 export interface LogEngineRedactions {

@@ -10,7 +10,7 @@ import type { DockerEngine } from '../engine/types';
 import { LogPipeline, emptyRedactionStats, type RedactionStats, type StreamMarks } from './pipeline';
 import { LogHistory, type HistoryOptions } from './history';
 import { readKnownSecrets } from './redactor';
-import { runQuery } from './query';
+import { runQueryAsync } from './query';
 import { writeExport } from './export';
 import { followGateway } from './gateway-follower';
 
@@ -263,7 +263,7 @@ export class LogEngine {
 
   async query(q: LogQuery = {}): Promise<LogPage> {
     await this.init();
-    return runQuery((this.pipeline as LogPipeline).buffer, q);
+    return runQueryAsync((this.pipeline as LogPipeline).buffer, q);
   }
 
   /** Empties the buffer, the history on disk and the warning groups (acknowledgements stay). */
@@ -286,7 +286,7 @@ export class LogEngine {
   /** Writes the entries matching `q` (already redacted) to `file`. */
   async export(q: LogQuery, format: ExportFormat, file: string): Promise<{ path: string; entries: number }> {
     await this.init();
-    const { entries } = runQuery((this.pipeline as LogPipeline).buffer, { ...q, limit: undefined, offset: undefined });
+    const { entries } = await runQueryAsync((this.pipeline as LogPipeline).buffer, { ...q, limit: undefined, offset: undefined });
     const target = path.resolve(file);
     await writeExport(target, entries, format);
     return { path: target, entries: entries.length };

@@ -2,13 +2,16 @@ import { z } from 'zod';
 import type { Settings } from './api';
 import { isIpAddress } from './network';
 import { isSecretShapedValue, RESERVED_ENV_NAMES, secretEnvFix, secretNameReason } from './extra-env-policy';
+import { SETTINGS_LIMITS } from './settings-limits';
+
+export { SETTINGS_LIMITS };
 
 /**
  * The one schema of the settings. The store validates settings.json and every change with it
  * (electron/core/settings.ts), main validates the `settings:update` argument with its partial
- * form (shared/ipc-schemas.ts), and `gatehouse settings set` goes through the store. Limits are
- * in SETTINGS_LIMITS so a form can show the same bounds. No Node built-ins here: the renderer
- * may import it.
+ * form (shared/ipc-schemas.ts), and `gatehouse settings set` goes through the store. The bounds
+ * are in shared/settings-limits.ts, which the window's forms import without zod. No Node
+ * built-ins here.
  */
 
 export const DEFAULT_IMAGE = 'ghcr.io/cabinlab/litellm-claude-code:latest';
@@ -30,20 +33,6 @@ export const DEFAULT_SETTINGS: Settings = {
   database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
   tls: { mode: 'off', certFile: null, keyFile: null },
 };
-
-/**
- * Bounds of the numeric settings. Clipboard: long enough to paste, short enough that a key
- * left there does not linger (5 s – 10 min). Key age: up to 10 years. Log buffer: below 1 000
- * entries a traceback burst pushes out what one wants to see; above 1 000 000 (~300 MB) the
- * app itself becomes the problem.
- */
-export const SETTINGS_LIMITS = {
-  port: { min: 1, max: 65535 },
-  clipboardClearSeconds: { min: 5, max: 600 },
-  keyMaxAgeDays: { min: 1, max: 3650 },
-  logBufferEntries: { min: 1000, max: 1_000_000 },
-  startTimeoutSeconds: { min: 1, max: 3600 },
-} as const;
 
 // Docker's own grammar for references is long; this catches the mistakes people make
 // (spaces, upper case in the path, empty parts) and leaves the rest to Docker.

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Settings } from '../../../../shared/api';
 import { Card, Field } from '../../components';
 import { BIND_CHOICES, exposureText, type SetDraft } from './draft';
+import { SETTINGS_LIMITS } from '../../../../shared/settings-limits';
 
 export function GatewaySection({ draft, set }: { draft: Settings; set: SetDraft }) {
   const [customBind, setCustomBind] = useState(() => !BIND_CHOICES.some((c) => c.value === draft.bindAddress));
@@ -13,7 +14,7 @@ export function GatewaySection({ draft, set }: { draft: Settings; set: SetDraft 
       </Field>
       <div className="field-row">
         <Field label="Port" id="port">
-          <input id="port" type="number" min={1} max={65535} value={draft.port} onChange={(e) => set({ port: Number(e.target.value) })} />
+          <input id="port" type="number" min={SETTINGS_LIMITS.port.min} max={SETTINGS_LIMITS.port.max} value={draft.port} onChange={(e) => set({ port: Number(e.target.value) })} />
         </Field>
         <Field label="Listen on" id="bind">
           <select

@@ -2,7 +2,7 @@ import type { EventMap, PullProgress, StackStatus } from '../../../shared/api';
 import { isGatehouseError } from '../errors';
 import type { StateStore } from '../state-store';
 import type { TypedEmitter } from '../typed-emitter';
-import type { ContainerDetails, DockerEngine } from '../engine/types';
+import type { ContainerDetails, DockerEngine, ImageDetails } from '../engine/types';
 import type { DatabaseService } from '../services/database';
 import { verifyOptionsFor, type GatewayService, type SecretEnvProvider } from '../services/gateway';
 import type { StackPlan } from '../services/gateway-plan';
@@ -143,12 +143,31 @@ export class StackController {
       await this.opts.database?.waitGatewayConnected(this.opts.gateway.probeUrl(plan), signal);
       this.transient = null;
       // Just verified (health + barrier): no need to probe again for the status it returns.
-      return { status: await this.status(undefined, 'healthy'), outcome };
+      return { status: await this.readyStatus(plan), outcome };
     } finally {
       this.stopWaitTicker();
       this.transient = null;
       this.watcher.refresh(0);
     }
+  }
+
+  /** The image inspect of the start under way (the plan's image), reused for the status it returns. */
+  private startImage: ImageDetails | null = null;
+
+  /**
+   * The status a start returns once the gateway is verified (live probe and barrier just passed):
+   * one inspect of the container by the name the start gave it, the image inspect the start did
+   * already when it is the container's image; no list, no second probe.
+   */
+  private async readyStatus(plan: StackPlan): Promise<StackStatus> {
+    const { engine, gateway } = this.opts;
+    const [container, marks] = await Promise.all([gateway.inspect(plan.containerName), this.marks.read(plan.stackName)]);
+    if (!container) return this.status(undefined, 'healthy');
+    this.lastContainer = container;
+    const image = this.startImage?.Id === container.Image ? this.startImage : await engine.inspectImage(container.Image, { action: 'inspect the image' });
+    const st = describeStatus({ plan, container, image, marks, transient: null, probe: 'healthy', now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan) });
+    if (this.opts.database) st.database = await this.opts.database.status(gateway.probeUrl(plan));
+    return st;
   }
 
   private async startSteps(plan: StackPlan, signal: AbortSignal): Promise<StartOutcome> {
@@ -174,6 +193,7 @@ export class StackController {
       let image: unknown;
       [secretEnv, marks, found, image] = await Promise.all([this.opts.secretEnv(), this.marks.read(plan.stackName), gateway.findGateway(plan, signal), gateway.inspectImage(plan, signal)]);
       hasImage = image !== null;
+      this.startImage = image as ImageDetails | null;
       created = await base;
     } catch (err) {
       const made = await base.catch(() => null);

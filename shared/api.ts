@@ -407,6 +407,8 @@ export interface InvokeMap {
   'tls:disable': { args: []; result: TlsStatus };
   /** The local CA's certificate (PEM, public) for clients to trust; creates the CA if needed. */
   'tls:ca': { args: []; result: string };
+  /** Main asks where to save the CA certificate (its own dialog); path null when cancelled. */
+  'tls:export-ca': { args: []; result: { path: string | null } };
   'logs:query': { args: [query: LogQuery]; result: LogPage };
   'logs:clear': { args: []; result: void };
   'logs:export': { args: [query: LogQuery, format: ExportFormat]; result: { path: string | null; entries: number } };
@@ -438,6 +440,7 @@ export const INVOKE_CHANNELS = [
   'tls:enable',
   'tls:disable',
   'tls:ca',
+  'tls:export-ca',
   'logs:query',
   'logs:clear',
   'logs:export',

@@ -53,6 +53,7 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'tls:enable': none,
   'tls:disable': none,
   'tls:ca': none,
+  'tls:export-ca': none,
   'logs:query': z.tuple([logQuerySchema]),
   'logs:clear': none,
   'logs:export': z.tuple([logQuerySchema, z.enum(['text', 'jsonl'])]),

@@ -108,6 +108,11 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'tls:enable': () => core.tls.enableLocal(),
     'tls:disable': () => core.tls.disable(),
     'tls:ca': () => core.tls.caCertificate(),
+    'tls:export-ca': async () => {
+      // Main's own dialog: the page never names a path to write.
+      const file = await services.chooseExportPath('gatehouse-ca.pem');
+      return { path: file === null ? null : await core.tls.exportCa(file) };
+    },
 
     'logs:query': (query) => core.logs.query(query),
     'logs:clear': () => core.logs.clear(),

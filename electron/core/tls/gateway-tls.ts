@@ -118,6 +118,12 @@ export class GatewayTls {
     return (await this.ensureCa()).certPem;
   }
 
+  /** Writes the CA certificate (public, mode 0644) where the user chose; never the key. */
+  async exportCa(file: string): Promise<string> {
+    await writeFileAtomic(file, await this.caCertificate(), { mode: 0o644 });
+    return file;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Commands
   // -------------------------------------------------------------------------------------------

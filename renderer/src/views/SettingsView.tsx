@@ -7,6 +7,7 @@ import { DatabaseSection } from './settings/DatabaseSection';
 import { patchOf, type SetDraft } from './settings/draft';
 import { GatewaySection } from './settings/GatewaySection';
 import { KeySection } from './settings/KeySection';
+import { TlsSection } from './settings/TlsSection';
 import { WatchedFoldersSection } from './settings/WatchedFoldersSection';
 
 export { exposureText } from './settings/draft';
@@ -67,6 +68,7 @@ export function SettingsView() {
         </div>
       </form>
       <ClaudeSection onSaved={setNote} />
+      <TlsSection onSaved={setNote} />
     </div>
   );
 }

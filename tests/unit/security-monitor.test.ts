@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { EventMap, SecurityCheck, SecurityReport, StackStatus } from '../../shared/api';
 import { TypedEmitter } from '../../electron/core/typed-emitter';
 import { SecurityMonitor } from '../../electron/core/security/monitor';
+import { DEFAULT_SETTINGS } from '../../shared/settings-schema';
 import type { SecurityFacts } from '../../electron/core/security/facts';
 import type { SecuritySources } from '../../electron/core/security/gather';
 
@@ -82,7 +83,7 @@ test('concurrent run() calls share evaluations', async () => {
   await s.monitor.close();
 });
 
-test('while watching: re-evaluates after settled stack changes, rotations and settings-file changes, not transient states', async () => {
+test('while watching: re-evaluates after settled stack changes, rotations and settings changes, not transient states', async () => {
   const s = setup();
   s.monitor.start();
   await until(() => s.reports.length === 1); // the initial evaluation
@@ -98,7 +99,7 @@ test('while watching: re-evaluates after settled stack changes, rotations and se
   s.events.emit('rotation:progress', { step: 'done', message: '' });
   await until(() => s.reports.length === 3);
   assert.deepEqual(s.worse.map((w) => w.map((c) => c.id)), [['barrier']]);
-  fs.writeFileSync(path.join(s.home, 'settings.json'), '{}');
+  s.events.emit('settings:changed', DEFAULT_SETTINGS);
   await until(() => s.reports.length === 4);
   await new Promise((r) => setTimeout(r, 100));
   await s.monitor.close();

@@ -315,6 +315,12 @@ export class LogEngine {
     return (this.pipeline as LogPipeline).stats.total;
   }
 
+  /** How many entries the in-memory buffer holds at most now (logBufferEntries, followed live). */
+  async bufferCapacity(): Promise<number> {
+    await this.init();
+    return (this.pipeline as LogPipeline).buffer.capacity;
+  }
+
   async redactionStats(): Promise<RedactionStats & { scannedEntries: number }> {
     await this.init();
     const p = this.pipeline as LogPipeline;

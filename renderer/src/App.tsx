@@ -55,6 +55,7 @@ function Screens() {
     void store.refresh();
   }, [store]);
   useEvent('stack:status', (s) => store.setStatus(s));
+  useEvent('settings:changed', (s) => store.setSettings(s));
   // The log store lives outside React so 100,000 lines never pass through component state.
   useEvent('logs:appended', (entries) => logStore.append(entries));
 

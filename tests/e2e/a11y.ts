@@ -73,24 +73,23 @@ export async function waitForFocus(page: Page, selector: string, what: string): 
  * off) each time it changes; `read` returns, per region, the texts it went through.
  */
 export async function recordLiveRegions(page: Page): Promise<{ read(): Promise<Record<string, string[]>> }> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __live: Record<string, string[]> };
-    w.__live = {};
+  // Sent as source text: tsx would wrap the named helpers in a function the page lacks.
+  await page.evaluate(`(() => {
+    window.__live = {};
     const SELECTOR = '[role="status"], [role="alert"], [aria-live]:not([aria-live="off"])';
-    const last = new Map<Element, string>();
-    const nameOf = (el: Element) => el.getAttribute('data-testid') ?? el.id ?? el.className;
-    const scan = () => {
+    const last = new Map();
+    const textOf = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
+    const nameOf = (el) => el.getAttribute('data-testid') || el.id || el.className || el.tagName;
+    // What is there now is the starting point, not a change.
+    for (const el of document.querySelectorAll(SELECTOR)) last.set(el, textOf(el));
+    new MutationObserver(() => {
       for (const el of document.querySelectorAll(SELECTOR)) {
-        const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+        const text = textOf(el);
         if (last.get(el) === text) continue;
         last.set(el, text);
-        const key = nameOf(el) || el.tagName;
-        (w.__live[key] ??= []).push(text);
+        (window.__live[nameOf(el)] ??= []).push(text);
       }
-    };
-    // What is there now is the starting point, not a change.
-    for (const el of document.querySelectorAll(SELECTOR)) last.set(el, (el.textContent ?? '').replace(/\s+/g, ' ').trim());
-    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-  });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
   return { read: () => page.evaluate(() => (window as unknown as { __live: Record<string, string[]> }).__live) };
 }

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { fingerprint } from '../../electron/core/secrets/master-key';
+import { waitFor } from '../integration/key-helpers';
 import { SEED, testStack, type TestStack } from '../integration/stack-helpers';
 import { assertAccessible, axeViolations, recordLiveRegions, waitForFocus } from './a11y';
 import { launchApp, launchChromium, type AppUnderTest } from './harness';
@@ -65,7 +66,7 @@ describe('accessibility of every view, keyboard only, over the real bridge and c
     // The probe itself: a known failure (white on the old dark accent, 3.7:1) is reported.
     await page.evaluate(() => {
       const probe = Object.assign(document.createElement('p'), { id: 'axe-probe', textContent: 'low contrast probe' });
-      probe.style.cssText = 'color:#ffffff;background:#3b82f6;font-size:14px';
+      probe.style.cssText = 'position:fixed;top:0;left:0;z-index:99;margin:0;padding:4px;color:#ffffff;background:#3b82f6;font-size:14px';
       document.body.append(probe);
     });
     const seen = await axeViolations(page, 'dark');
@@ -232,7 +233,10 @@ describe('accessibility of every view, keyboard only, over the real bridge and c
     await page.locator('[data-view="logs"]').click();
     await page.getByTestId('logs-view').waitFor();
     await waitForFocus(page, HEADING, 'view change to Logs');
-    await page.locator('.log-row', { hasText: 'deployments without rpm/tpm limits' }).first().waitFor({ timeout: 30_000 });
+    // The stand-in's boot WARNING has reached the core (the log follower), and rows are drawn.
+    const warned = async () => (await app.core.logs.query({ limit: 100_000 })).entries.some((e) => e.message.includes('without rpm/tpm limits'));
+    assert.ok(await waitFor(warned, 30_000), 'the boot warning reached the log buffer');
+    await page.locator('.log-row').first().waitFor({ timeout: 10_000 });
     await assertAccessible(page, 'Logs, lines');
     // The toolbar is one row at 1100 px (Clear is never alone on a row).
     // Rows of the toolbar: its groups are centred on a row, so one row = one vertical centre.
@@ -247,13 +251,22 @@ describe('accessibility of every view, keyboard only, over the real bridge and c
     const detail = page.getByTestId('log-detail');
     await detail.waitFor();
     await waitForFocus(page, '[data-testid="log-detail-text"]', 'Enter on a line');
+    await app.screenshot('logs-line');
     const cursorSeq = await page.locator('.log-row.cursor').getAttribute('data-seq');
     const entry = (await app.core.logs.query({ limit: 100_000 })).entries.find((e) => String(e.seq) === cursorSeq);
     assert.ok(entry, `line ${cursorSeq} is in the core's buffer`);
     assert.equal(await page.getByTestId('log-detail-text').textContent(), entry.message, 'the whole message, every line of it');
+    // This app has no clipboard: Copy fails, and the error notice stays inside the window.
+    await page.getByRole('button', { name: 'Copy line' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.notice-error[data-code="CLIPBOARD_UNAVAILABLE"]').waitFor({ timeout: 5000 });
+    await waitForFocus(page, '[data-testid="log-detail"] button', 'after a failed Copy');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     await waitForFocus(page, '[data-testid="log-scroller"]', 'Escape from the line');
+    await assertAccessible(page, 'Logs with an error notice');
+    assert.ok(await page.locator('.content').evaluate((el) => el.scrollHeight <= el.clientHeight + 1), 'an error notice does not push the logs view past the window');
+    await page.getByRole('button', { name: 'Dismiss error' }).click();
     // Tabs: arrow keys move and select.
     await page.getByRole('tab', { name: 'Lines' }).focus();
     await page.keyboard.press('ArrowRight');

@@ -277,28 +277,37 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     assert.equal(fs.statSync(envFile).mode & 0o777, 0o640, 'the file keeps its mode');
     assert.ok(!(await page.content()).includes(imported), 'the page never held the key');
     // The Dashboard shows the database next to the gateway when the status carries one (pushed
-    // through the real bridge as the core would; the database itself has its own suites).
-    await page.locator('[data-view="dashboard"]').click();
+    // through the real bridge as the core would; the database itself has its own suites). A
+    // second window without the app session: no real status event replaces the pushed one.
     const real = await core.stack.status();
-    assert.equal(await page.getByTestId('database-status').count(), 0, 'no database line while it is off');
-    app.emit('stack:status', {
-      ...real,
-      database: { state: 'unhealthy', containerId: 'f'.repeat(64), image: 'postgres:16', volume: `${stack.stack}-db-data`, connected: false, detail: 'pg_isready: no response' },
-    });
-    const db = page.getByTestId('database-status');
-    await db.waitFor({ timeout: 5000 });
-    assert.equal(await db.getAttribute('data-state'), 'unhealthy');
-    assert.match((await db.textContent()) ?? '', new RegExp(`volume ${stack.stack}-db-data · gateway NOT connected · pg_isready: no response`));
-    await app.screenshot('dashboard-database');
-    app.emit('stack:status', real);
-    await page.getByTestId('database-status').waitFor({ state: 'detached', timeout: 5000 });
+    const quiet = await launchApp({ browser, env, clipboard: null, session: false });
+    try {
+      const q = quiet.page;
+      await q.locator('#gateway-state[data-state="healthy"]').waitFor({ timeout: 15_000 });
+      assert.equal(await q.getByTestId('database-status').count(), 0, 'no database line while it is off');
+      quiet.emit('stack:status', {
+        ...real,
+        database: { state: 'unhealthy', containerId: 'f'.repeat(64), image: 'postgres:16', volume: `${stack.stack}-db-data`, connected: false, detail: 'pg_isready: no response' },
+      });
+      const db = q.getByTestId('database-status');
+      await db.waitFor({ timeout: 5000 });
+      assert.equal(await db.getAttribute('data-state'), 'unhealthy');
+      assert.match((await db.textContent()) ?? '', new RegExp(`volume ${stack.stack}-db-data · gateway NOT connected · pg_isready: no response`));
+      await quiet.screenshot('dashboard-database');
+      quiet.emit('stack:status', real);
+      await q.getByTestId('database-status').waitFor({ state: 'detached', timeout: 5000 });
+    } finally {
+      await quiet.close();
+    }
     // The page cannot name a file to import: a path argument is refused before the core sees it.
-    await assert.rejects(
-      page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', '/etc/passwd', false)),
-      /INVALID_ARGUMENT/,
-    );
+    // The bridge answers with an envelope: the error crosses as data.
+    const invoke = (...a: unknown[]) =>
+      page.evaluate((args) => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', ...args), a);
+    const refused = (await invoke('/etc/passwd', false)) as { ok: boolean; error?: { code: string } };
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error?.code, 'INVALID_ARGUMENT');
     // Cancelling the dialog imports nothing.
-    assert.equal(await page.evaluate(() => (window as unknown as { gatehouse: { invoke: (c: string, ...a: unknown[]) => Promise<unknown> } }).gatehouse.invoke('key:import', false)), null);
+    assert.deepEqual(await invoke(false), { ok: true, value: null });
   });
 
   test('dark theme follows the OS', async () => {

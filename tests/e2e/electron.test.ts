@@ -136,7 +136,7 @@ describe('Electron app (_electron.launch)', { timeout: 5 * 60_000 }, () => {
     const oldKey = (await stack.masterKey())!;
     await page.locator('[data-view="key"]').click();
     await page.getByTestId('rotate-key').click();
-    await page.getByTestId('confirm-rotate').click();
+    await page.getByTestId('rotate-dialog-confirm').click();
     await page.getByTestId('rotation-result').waitFor({ timeout: 90_000 });
     assert.equal(await authStatus(stack.port, oldKey), 401);
     assert.equal(await authStatus(stack.port, (await stack.masterKey())!), 200);

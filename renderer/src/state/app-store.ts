@@ -113,6 +113,11 @@ export class AppStore {
     return this.settingsLoad;
   }
 
+  /** Settings changed by anyone (this window, the CLI, an editor): the core says so with the effective settings. */
+  setSettings(settings: Settings): void {
+    this.update({ settings });
+  }
+
   /** Saves a patch; the saved settings (as the core normalised them) become everyone's. Throws on refusal. */
   async saveSettings(patch: SettingsPatch): Promise<Settings> {
     const settings = await call('settings:update', patch);

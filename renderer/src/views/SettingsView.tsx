@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Settings } from '../../../shared/api';
 import { Button, ViewTitle } from '../components';
 import { useAction, useAppStore, useSettings } from '../state/hooks';
@@ -19,12 +19,19 @@ export function SettingsView() {
   const [draft, setDraft] = useState<Settings | null>(saved);
   const [note, setNote] = useState<string | null>(null);
 
-  // The first load, and saved settings replacing the draft after a save.
-  useEffect(() => setDraft(saved), [saved]);
+  // New saved settings (the first load, a save, a change from the CLI) replace the draft unless
+  // it holds edits of the user's own; those stay, and Save sends only them.
+  const previous = useRef(saved);
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = saved;
+    setDraft((d) => (!d || !before || !saved || Object.keys(patchOf(before, d)).length === 0 ? saved : d));
+  }, [saved]);
 
   const save = useAction(async () => {
     if (!saved || !draft) return;
-    await store.saveSettings(patchOf(saved, draft));
+    // As the core stored them (it may normalise a value).
+    setDraft(await store.saveSettings(patchOf(saved, draft)));
     setNote('Saved. A running gateway picks up image, port and address changes at its next start.');
   });
 

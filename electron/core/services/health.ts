@@ -198,7 +198,7 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
       if (Date.now() >= deadline) {
         throw new GatehouseError(
           'HEALTH_TIMEOUT',
-          `The gateway did not become ready within ${Math.round(opts.timeoutMs / 1000)} s: ${lastProblem}.`,
+          `The gateway did not become healthy within ${Math.round(opts.timeoutMs / 1000)} s: ${lastProblem}.`,
           'Look at the gateway logs (gatehouse logs) for what it is waiting on; on a slow machine raise "startTimeoutSeconds" in the settings.',
         );
       }

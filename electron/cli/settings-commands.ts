@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../shared/api';
 import { redirectWarning } from '../../shared/extra-env-policy';
 import { GatehouseError } from '../core/errors';
-import { activeOverrides, DEFAULT_SETTINGS, SettingsStore } from '../core/settings';
+import { activeOverrides, DEFAULT_SETTINGS, SettingsStore, refusedSetting } from '../core/settings';
 import type { CliCommand } from './command';
 import { closest } from './help';
 import { asUsageError } from './exit-codes';
@@ -158,7 +158,7 @@ async function change(store: SettingsStore, env: NodeJS.ProcessEnv, io: CliIO, v
   } catch (err) {
     // The typed value refused by the schema is a mistake on the command line (exit 2); another
     // wrong value in the file is not.
-    const field = err instanceof GatehouseError && err.code === 'SETTINGS_INVALID' ? /^Invalid setting "([^"]+)"/.exec(err.message)?.[1] : undefined;
+    const field = refusedSetting(err);
     if (field !== undefined && field.split('.')[0] === key.split('.')[0]) throw asUsageError(err);
     throw err;
   }

@@ -11,9 +11,19 @@ import { gatehouseHome } from './paths';
 // store, the IPC argument and the CLI); these names stay importable from here.
 export { DEFAULT_DB_IMAGE, DEFAULT_IMAGE, DEFAULT_SETTINGS, SETTINGS_LIMITS, settingsSchema } from '../../shared/settings-schema';
 
+/** The dotted setting a SETTINGS_INVALID error is about, kept beside the error (never parsed back out of its message). */
+const refusedFields = new WeakMap<GatehouseError, string>();
+
+/** Which setting a refusal names ("port", "extraEnv.NAME"); undefined for other errors. */
+export function refusedSetting(err: unknown): string | undefined {
+  return err instanceof GatehouseError ? refusedFields.get(err) : undefined;
+}
+
 function invalid(error: z.ZodError, source: string, candidate?: unknown): GatehouseError {
-  const { message, fix } = settingsIssue(error, source, candidate);
-  return new GatehouseError('SETTINGS_INVALID', message, fix);
+  const { field, message, fix } = settingsIssue(error, source, candidate);
+  const err = new GatehouseError('SETTINGS_INVALID', message, fix);
+  refusedFields.set(err, field);
+  return err;
 }
 
 /** A value from a GATEHOUSE_* variable is named as such: the file is not where it came from. */

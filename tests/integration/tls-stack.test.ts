@@ -154,3 +154,47 @@ test('renewing the certificate keeps the master key: a new certificate recreates
   assert.equal(await curlStatus(key), '200');
   assert.equal(await curlStatus(null), '401');
 });
+
+test('a certificate of your own: checked at enable (a wrong key is refused), served after the restart', { timeout: 180_000 }, async () => {
+  const { createCa, issueGatewayCertificate } = await import('../../electron/core/tls/local-ca');
+  const myCa = await createCa('my-own-ca');
+  const mine = await issueGatewayCertificate(myCa, { dns: ['gw.example.test'], ips: ['127.0.0.1'] });
+  const stranger = await createCa('stranger');
+  const certFile = path.join(tmp, 'gw.pem');
+  const keyFile = path.join(tmp, 'gw.key');
+  const wrongKey = path.join(tmp, 'wrong.key');
+  fs.writeFileSync(certFile, mine.certPem + myCa.certPem);
+  fs.writeFileSync(keyFile, mine.keyPem, { mode: 0o600 });
+  fs.writeFileSync(wrongKey, stranger.keyPem, { mode: 0o600 });
+
+  const refused = await runCli(['tls', 'enable', '--cert', certFile, '--key', wrongKey], s.env);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /does not belong to the certificate/);
+  assert.match(refused.stderr, /TLS_INVALID/);
+  assert.ok(!refused.stderr.includes('PRIVATE KEY'));
+
+  const ok = await runCli(['tls', 'enable', '--cert', certFile, '--key', keyFile], s.env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /TLS: on, your own certificate/);
+  const start = await runCli(['start'], s.env, { timeoutMs: 120_000 });
+  assert.equal(start.code, 0, start.stderr + start.stdout);
+  const myCaFile = path.join(tmp, 'my-ca.pem');
+  fs.writeFileSync(myCaFile, myCa.certPem);
+  const key = await s.masterKey();
+  const withKey = await curl(['--cacert', myCaFile, '-H', '@-', '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${s.port}/v1/models`], `Authorization: Bearer ${key}\n`);
+  assert.equal(withKey.out, '200', withKey.err);
+  // The local CA no longer vouches for this gateway.
+  const oldCa = await curl(['--cacert', caFile, '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${s.port}/v1/models`]);
+  assert.notEqual(oldCa.code, 0);
+  assert.equal(await gatewayEnv('GATEHOUSE_TLS_CERT_SHA256'), new (await import('node:crypto')).X509Certificate(mine.certPem).fingerprint256);
+});
+
+test('tls disable: the next start serves plain HTTP again', { timeout: 180_000 }, async () => {
+  const off = await runCli(['tls', 'disable'], s.env);
+  assert.equal(off.code, 0, off.stderr);
+  const start = await runCli(['start'], s.env, { timeoutMs: 120_000 });
+  assert.equal(start.code, 0, start.stderr + start.stdout);
+  const plain = await curl(['-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${s.port}/v1/models`]);
+  assert.equal(plain.out, '401', plain.err);
+  assert.equal(await gatewayEnv('SSL_CERTFILE_PATH'), null);
+});

@@ -80,6 +80,8 @@ export class KeytarSecretStore implements SecretStore {
     // Only libsecret answers a locked keychain with "nothing"; the macOS Keychain and Windows
     // Credential Manager fail the read itself (or prompt), so there is nothing to tell apart.
     if (value === null && process.platform !== 'darwin' && process.platform !== 'win32') await this.proveOpen(keytar, `read "${account}"`);
+    // A locked keychain returns nothing at all: one that returned a secret is open (no probe needed).
+    if (value !== null) this.provenOpenAt = Date.now();
     return value;
   }
 

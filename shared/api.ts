@@ -13,6 +13,7 @@
  */
 
 import type { LogLevel } from './log-levels';
+import type { ChainTestResult, ClientKeyInfo, ClientKeyOptions, ConnectInfo, ConnectTool } from './clients';
 
 // ---------------------------------------------------------------------------------------------
 // Stack
@@ -362,6 +363,10 @@ export type ErrorCode =
   /** The app refused to open an address in the browser (not on its allow-list). */
   | 'URL_REFUSED'
   | 'NOT_FOUND'
+  /** Client keys asked for while the database setting is off (LiteLLM keeps virtual keys only in its database). */
+  | 'DATABASE_OFF'
+  /** LiteLLM refused a key-management call or did not answer it. */
+  | 'GATEWAY_REFUSED'
   | 'INTERNAL';
 
 /**
@@ -420,6 +425,19 @@ export interface InvokeMap {
   'app:hardening': { args: []; result: AppHardening };
   'app:open-external': { args: [url: string]; result: void };
   'app:copy-text': { args: [text: string]; result: void };
+  /** Base URL and snippets for the master key (null) or a client key; the key only by reference. */
+  'connect:info': { args: [client: string | null]; result: ConnectInfo };
+  /** "Copy with key": main puts the snippet with the key inline on the guarded clipboard; the page never sees it. */
+  'connect:copy': { args: [tool: ConnectTool, client: string | null]; result: ClipboardState };
+  /** The whole chain, on demand (spends a few tokens): models, then one tiny completion. */
+  'chain:test': { args: [model: string | null, client: string | null]; result: ChainTestResult };
+  'chain:last': { args: []; result: ChainTestResult | null };
+  'clients:list': { args: []; result: ClientKeyInfo[] };
+  /** Makes the key in LiteLLM and the keychain; it reaches the user only through clients:copy. */
+  'clients:add': { args: [name: string, options: ClientKeyOptions]; result: ClientKeyInfo };
+  'clients:copy': { args: [name: string]; result: ClipboardState };
+  'clients:rotate': { args: [name: string]; result: ClientKeyInfo };
+  'clients:revoke': { args: [name: string]; result: void };
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -452,6 +470,15 @@ export const INVOKE_CHANNELS = [
   'app:hardening',
   'app:open-external',
   'app:copy-text',
+  'connect:info',
+  'connect:copy',
+  'chain:test',
+  'chain:last',
+  'clients:list',
+  'clients:add',
+  'clients:copy',
+  'clients:rotate',
+  'clients:revoke',
 ] as const satisfies readonly InvokeChannel[];
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorPayload, InvokeChannel } from './api';
 import { LOG_LEVELS } from './log-levels';
+import { CLIENT_EXPIRES_PATTERN, CLIENT_NAME_PATTERN, CONNECT_TOOLS } from './clients';
 import { settingsIssue, settingsPatchSchema } from './settings-schema';
 
 export { settingsPatchSchema } from './settings-schema';
@@ -35,6 +36,15 @@ export const logQuerySchema = z
   })
   .strict();
 
+const clientName = z.string().regex(CLIENT_NAME_PATTERN, 'must be a client name (letters, digits, . _ -)');
+const clientKeyOptions = z
+  .object({
+    models: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+    budget: z.number().positive().max(1_000_000).optional(),
+    expires: z.string().regex(CLIENT_EXPIRES_PATTERN, 'must be a duration such as 30d').optional(),
+  })
+  .strict();
+
 export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> } = {
   'stack:start': none,
   'stack:stop': none,
@@ -66,6 +76,15 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'app:open-external': z.tuple([z.string().url().max(2048)]),
   // Only non-secret text (the endpoint URL, a fingerprint); the key is copied by key:copy in main.
   'app:copy-text': z.tuple([z.string().min(1).max(2048)]),
+  'connect:info': z.tuple([clientName.nullable()]),
+  'connect:copy': z.tuple([z.enum(CONNECT_TOOLS), clientName.nullable()]),
+  'chain:test': z.tuple([z.string().min(1).max(200).nullable(), clientName.nullable()]),
+  'chain:last': none,
+  'clients:list': none,
+  'clients:add': z.tuple([clientName, clientKeyOptions]),
+  'clients:copy': z.tuple([clientName]),
+  'clients:rotate': z.tuple([clientName]),
+  'clients:revoke': z.tuple([clientName]),
 };
 
 /** One line naming what is wrong with a call's arguments (never echoes the values: one may be a token). */

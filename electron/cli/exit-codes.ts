@@ -56,6 +56,8 @@ const GENERAL_FIX: Record<ErrorCode, string> = {
   URL_REFUSED: 'Gatehouse opens only the addresses on its allow-list; copy the address into your browser yourself if you trust it.',
   FORBIDDEN_SENDER: 'Only the app\'s own page may call Gatehouse; reload the app.',
   NOT_FOUND: 'List what exists first (e.g. `gatehouse warnings`), then use one of its ids.',
+  DATABASE_OFF: 'Turn the database on with `gatehouse db enable`, then `gatehouse restart`.',
+  GATEWAY_REFUSED: 'Check `gatehouse status` and the gateway\'s log: `gatehouse logs --since 5m`.',
   INTERNAL: 'This is a bug in Gatehouse; please report it with the steps that led here.',
 };
 

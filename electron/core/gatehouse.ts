@@ -20,6 +20,7 @@ import { KeyRotation } from './secrets/rotation';
 import { ClaudeLogin } from './secrets/claude-token';
 import { LogEngine } from './logs/log-engine';
 import { GatewayTls } from './tls/gateway-tls';
+import { Clients } from './clients/clients';
 
 export interface GatehouseOptions {
   env?: NodeJS.ProcessEnv;
@@ -65,6 +66,8 @@ export class Gatehouse {
   readonly logs: LogEngine;
   /** HTTPS for the gateway: the local CA, the gateway certificate, custom certificates. */
   readonly tls: GatewayTls;
+  /** Connect snippets, the end-to-end test, per-tool client keys (LiteLLM virtual keys). */
+  readonly clients: Clients;
 
   private constructor(options: GatehouseOptions) {
     this.env = options.env ?? process.env;
@@ -110,6 +113,15 @@ export class Gatehouse {
       env: this.env,
     });
     this.claude = new ClaudeLogin({ secrets: this.secrets, gateway: this.gateway });
+    this.clients = new Clients({
+      settings: () => this.settings.get(),
+      secrets: this.secrets,
+      state: this.state,
+      masterKey: () => this.keys.require(),
+      plan: () => this.gateway.plan(),
+      probeUrl: (plan) => this.gateway.probeUrl(plan),
+      caFile: this.tls.caFile,
+    });
     this.logs = new LogEngine({
       home: this.home,
       env: this.env,
@@ -131,6 +143,7 @@ export class Gatehouse {
         tlsStatus: () => this.tls.status(),
         tlsTrust: async () => this.tls.trust(await this.settings.get()),
         engine: this.engine,
+        lastChainTest: () => this.clients.lastTest(),
       },
       this.events,
     );

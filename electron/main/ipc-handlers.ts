@@ -53,8 +53,13 @@ export function imageChange(current: Pick<Settings, 'image'>, patch: SettingsPat
 
 /** Copies the key with the configured auto-clear: the window's key:copy and the tray's "Copy key". */
 export async function copyKeyToClipboard(core: Gatehouse, keyClipboard: ClipboardGuard): Promise<ClipboardState> {
-  const [key, settings] = await Promise.all([core.keys.require(), core.settings.get()]);
-  const { active, clearsAt, secondsLeft } = await keyClipboard.copy(key, settings.clipboardClearSeconds);
+  return copySecretToClipboard(core, keyClipboard, await core.keys.require());
+}
+
+/** Any other secret (a client key, a snippet with a key) on the same guarded clipboard as the master key. */
+async function copySecretToClipboard(core: Gatehouse, keyClipboard: ClipboardGuard, secret: string): Promise<ClipboardState> {
+  const settings = await core.settings.get();
+  const { active, clearsAt, secondsLeft } = await keyClipboard.copy(secret, settings.clipboardClearSeconds);
   return { active, clearsAt, secondsLeft };
 }
 
@@ -154,6 +159,23 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
       await services.openExternal(href);
     },
     'app:copy-text': (text) => services.copyText(text),
+
+    'connect:info': (client) => core.clients.connect({ client }),
+    // The key is put into the snippet here, in main, and goes only to the guarded clipboard.
+    'connect:copy': async (tool, client) => {
+      requireUserGesture(services, 'Copying a snippet with the key');
+      return copySecretToClipboard(core, services.keyClipboard, await core.clients.snippetWithKey(tool, client));
+    },
+    'chain:test': (model, client) => core.clients.test({ model, client }),
+    'chain:last': () => core.clients.lastTest(),
+    'clients:list': () => core.clients.keys.list(),
+    'clients:add': (name, options) => core.clients.keys.add(name, options),
+    'clients:copy': async (name) => {
+      requireUserGesture(services, "Copying a client's key");
+      return copySecretToClipboard(core, services.keyClipboard, await core.clients.keys.reveal(name));
+    },
+    'clients:rotate': (name) => core.clients.keys.rotate(name),
+    'clients:revoke': (name) => core.clients.keys.revoke(name),
   };
 }
 

@@ -5,7 +5,8 @@
 // md5 or cleartext, whichever the server asks for), answer readiness with `SELECT 1`, and keep
 // data in a table so tests can prove it survives restarts and key rotations.
 //
-// API used by server.js: ping(), put(key, value), get(key) -> string | null, close().
+// API used by server.js: ping(), put(key, value), get(key) -> string | null, close(), and
+// keys.* for LiteLLM's virtual keys (stored hashed, as LiteLLM stores them).
 // Errors carry the server's own message (e.g. 'password authentication failed for user
 // "llmproxy"'), never the URL or the password.
 const net = require('node:net');
@@ -347,8 +348,82 @@ async function ensureTable() {
   tableReady = true;
 }
 
+// --- virtual keys, kept as LiteLLM keeps them: only the SHA-256 of the key (its "token") ------
+// Columns follow LiteLLM_VerificationToken on the points the key endpoints answer with. Times are
+// ISO text (the stand-in compares them in JS); models and metadata are JSON text.
+const KEYS_TABLE = '"LiteLLM_VerificationToken"';
+const KEY_COLUMNS = 'token, key_name, key_alias, models, max_budget, spend, expires, created_at, metadata';
+let keysTableReady = false;
+
+async function ensureKeysTable() {
+  if (keysTableReady && conn && conn.usable) return;
+  await run(
+    `CREATE TABLE IF NOT EXISTS ${KEYS_TABLE} (token text PRIMARY KEY, key_name text NOT NULL, key_alias text UNIQUE, models text NOT NULL DEFAULT '[]', ` +
+      `max_budget double precision, spend double precision NOT NULL DEFAULT 0, expires text, created_at text NOT NULL, metadata text NOT NULL DEFAULT '{}')`,
+  );
+  keysTableReady = true;
+}
+
+function keyRow(r) {
+  return {
+    token: r[0],
+    key_name: r[1],
+    key_alias: r[2],
+    models: JSON.parse(r[3] || '[]'),
+    max_budget: r[4] === null ? null : Number(r[4]),
+    spend: Number(r[5] || 0),
+    expires: r[6],
+    created_at: r[7],
+    metadata: JSON.parse(r[8] || '{}'),
+  };
+}
+
+const keys = {
+  insert: (k) => serial(async () => {
+    await ensureKeysTable();
+    await run(`INSERT INTO ${KEYS_TABLE} (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8)`, [
+      k.token, k.key_name, k.key_alias, JSON.stringify(k.models || []), k.max_budget ?? null, k.expires ?? null, k.created_at, JSON.stringify(k.metadata || {}),
+    ]);
+  }),
+  byToken: (token) => serial(async () => {
+    await ensureKeysTable();
+    const rows = await run(`SELECT ${KEY_COLUMNS} FROM ${KEYS_TABLE} WHERE token = $1`, [token]);
+    return rows.length ? keyRow(rows[0]) : null;
+  }),
+  byAlias: (alias) => serial(async () => {
+    await ensureKeysTable();
+    const rows = await run(`SELECT ${KEY_COLUMNS} FROM ${KEYS_TABLE} WHERE key_alias = $1`, [alias]);
+    return rows.length ? keyRow(rows[0]) : null;
+  }),
+  list: () => serial(async () => {
+    await ensureKeysTable();
+    return (await run(`SELECT ${KEY_COLUMNS} FROM ${KEYS_TABLE} ORDER BY created_at`)).map(keyRow);
+  }),
+  /** Deletes by token; returns the tokens that existed. */
+  delete: (tokens) => serial(async () => {
+    await ensureKeysTable();
+    const gone = [];
+    for (const t of tokens) {
+      const rows = await run(`DELETE FROM ${KEYS_TABLE} WHERE token = $1 RETURNING token`, [t]);
+      if (rows.length) gone.push(t);
+    }
+    return gone;
+  }),
+  /** A regenerated key: same row, new token and display name. */
+  replaceToken: (oldToken, newToken, keyName) => serial(async () => {
+    await ensureKeysTable();
+    const rows = await run(`UPDATE ${KEYS_TABLE} SET token = $2, key_name = $3 WHERE token = $1 RETURNING token`, [oldToken, newToken, keyName]);
+    return rows.length > 0;
+  }),
+  addSpend: (token, amount) => serial(async () => {
+    await ensureKeysTable();
+    await run(`UPDATE ${KEYS_TABLE} SET spend = spend + $2 WHERE token = $1`, [token, amount]);
+  }),
+};
+
 module.exports = {
   parseDatabaseUrl,
+  keys,
   ping: () => serial(async () => {
     const rows = await run('SELECT 1');
     if (!rows.length || rows[0][0] !== '1') throw new Error('the database answered SELECT 1 with something else');

@@ -8,7 +8,9 @@
 // without a key: an unsafe gateway), STANDIN_NO_LISTEN=1 (never becomes healthy),
 // STANDIN_EXIT_AFTER_MS + STANDIN_EXIT_CODE (die on its own), STANDIN_LEAK_KEY=1 (prints the
 // master key in a cache-settings line, as LiteLLM once did), STANDIN_TRACEBACK=1 (prints a
-// traceback at boot).
+// traceback at boot), STANDIN_CLAUDE_LOGIN=none|expired (model calls fail as the seed image's
+// do without a Claude login or with an expired one; POST /__standin/claude-login {state} changes
+// it at run time), STANDIN_RATE_LIMITED=1 (model calls answer 429).
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -79,18 +81,31 @@ function send(res, status, body) {
 function authError(res, message) {
   send(res, 401, { error: { message, type: 'auth_error', param: 'None', code: '401' } });
 }
-function checkAuth(req, res) {
-  if (env.STANDIN_OPEN === '1') return true;
+const sha256hex = (text) => require('node:crypto').createHash('sha256').update(text).digest('hex');
+/**
+ * LiteLLM's auth: the master key is the proxy admin; any other key is looked up by its SHA-256
+ * in the database (virtual keys), refused when unknown or expired. Resolves with who is calling
+ * ({ admin: true } or { admin: false, key: row }), or null after answering 401.
+ */
+async function checkAuth(req, res) {
+  if (env.STANDIN_OPEN === '1') return { admin: true };
   const key = presentedKey(req);
   if (key === null) {
     authError(res, 'Authentication Error, No api key passed in.');
-    return false;
+    return null;
   }
-  if (key !== KEY) {
-    authError(res, 'Authentication Error, Invalid proxy server token passed. Received API Key = sk-...' + key.slice(-4) + ', Key Hash (Token) =' + require('node:crypto').createHash('sha256').update(key).digest('hex') + '. Unable to find token in cache or `LiteLLM_VerificationTokenTable`');
-    return false;
+  if (key === KEY) return { admin: true };
+  const token = sha256hex(key);
+  const row = db ? await db.keys.byToken(token) : null;
+  if (!row) {
+    authError(res, 'Authentication Error, Invalid proxy server token passed. Received API Key = sk-...' + key.slice(-4) + ', Key Hash (Token) =' + token + '. Unable to find token in cache or `LiteLLM_VerificationTokenTable`');
+    return null;
   }
-  return true;
+  if (row.expires && Date.parse(row.expires) < Date.now()) {
+    authError(res, `Authentication Error - Expired Key. Key Expiry time ${row.expires} and current time ${new Date().toISOString()}`);
+    return null;
+  }
+  return { admin: false, key: row };
 }
 
 function readBody(req) {
@@ -116,7 +131,8 @@ async function readiness() {
   return body;
 }
 
-const MODELS = ['claude-opus-4', 'claude-sonnet-4', 'claude-3-5-haiku'];
+const { createRoutes, MODELS } = require('./litellm-routes');
+const litellmRoutes = createRoutes({ db, env, pylog, checkAuth, send, readBody });
 
 // HTTPS as LiteLLM serves it: --ssl_certfile_path / --ssl_keyfile_path, which read these two
 // variables; both must be set. A file that cannot be read stops the boot, as in uvicorn.
@@ -134,25 +150,11 @@ const server = (TLS ? (handler) => require('node:https').createServer(TLS, handl
       const body = await readiness();
       return send(res, body.status === 'healthy' ? 200 : 503, body);
     }
-    if (route === 'GET /v1/models' || route === 'GET /models') {
-      if (!checkAuth(req, res)) return;
-      return send(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1677610602, owned_by: 'openai' })) });
-    }
-    if (route === 'POST /v1/chat/completions' || route === 'POST /chat/completions') {
-      if (!checkAuth(req, res)) return;
-      const body = JSON.parse((await readBody(req)) || '{}');
-      pylog('LiteLLM Proxy', 'INFO', 'proxy_server.py:3801', `chat completion for model=${body.model}`);
-      return send(res, 200, {
-        id: 'chatcmpl-standin',
-        object: 'chat.completion',
-        model: body.model || MODELS[0],
-        choices: [{ index: 0, message: { role: 'assistant', content: 'stand-in reply' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
-      });
-    }
+    // Models, completions and virtual keys (litellm-routes.js).
+    if (await litellmRoutes(req, res, url)) return;
     // Test hook: print the given lines on stdout/stderr, as the gateway would.
     if (route === 'POST /__standin/emit') {
-      if (!checkAuth(req, res)) return;
+      if (!(await checkAuth(req, res))) return;
       const body = JSON.parse((await readBody(req)) || '{}');
       for (const line of body.lines || []) {
         (line.stream === 'stderr' ? process.stderr : process.stdout).write(String(line.text) + '\n');
@@ -161,7 +163,7 @@ const server = (TLS ? (handler) => require('node:https').createServer(TLS, handl
     }
     // Test hook for the database issue: store and read a value through DATABASE_URL.
     if (url.pathname === '/__standin/db' && db) {
-      if (!checkAuth(req, res)) return;
+      if (!(await checkAuth(req, res))) return;
       if (req.method === 'POST') {
         const body = JSON.parse((await readBody(req)) || '{}');
         await db.put(String(body.key), String(body.value));

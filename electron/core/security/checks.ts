@@ -282,6 +282,13 @@ export const imageCheck: Check = (f) => {
 export const claudeLoginCheck: Check = (f) => {
   const t = 'Claude login';
   const c = f.claude;
+  // A test of the whole chain says more than the files do: a stored token can have expired.
+  const last = c.lastTest ?? null;
+  if (last && !last.ok && (last.cause === 'no-claude-login' || last.cause === 'claude-login-expired')) {
+    return result('claude-login', t, 'fail', `The last test of the whole chain (${last.at}) reached the gateway, but Claude refused it: ${last.plain ?? last.cause}`,
+      `${last.fix ?? 'Store a new token: `claude setup-token | gatehouse claude set-token`, then `gatehouse restart`.'} Then run \`gatehouse test\` again.`, 'claude:set-token');
+  }
+  if (last && last.ok) return result('claude-login', t, 'pass', `The last test of the whole chain (${last.at}) got an answer from Claude.`);
   if (c.tokenInKeychain) return result('claude-login', t, 'pass', 'A Claude OAuth token is stored in the keychain and given to the gateway at start.');
   if (c.volumeHasLogin) return result('claude-login', t, 'pass', `The credentials volume ${c.volume ?? ''} holds a Claude login.`.replace('  ', ' '));
   const unknown = c.volumeHasLogin === null ? ' (the credentials volume could not be looked into)' : '';

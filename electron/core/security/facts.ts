@@ -1,3 +1,4 @@
+import type { ChainTestCause } from '../../../shared/clients';
 import type { TlsMode } from '../../../shared/api';
 import type { AppHardening, KeyInfo } from '../../../shared/api';
 import type { KeyStrength } from '../secrets/key-strength';
@@ -177,6 +178,8 @@ export interface ClaudeLoginFacts {
   /** Null when it cannot be told (no container to look through). */
   volumeHasLogin: boolean | null;
   volume: string | null;
+  /** The last end-to-end test (`gatehouse test`, the Test button): when, whether Claude answered, why not. */
+  lastTest?: { at: string; ok: boolean; cause: ChainTestCause | null; plain: string | null; fix: string | null } | null;
 }
 
 export interface TlsFacts {

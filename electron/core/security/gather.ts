@@ -1,3 +1,4 @@
+import type { ChainTestResult } from '../../../shared/clients';
 import type { TlsStatus } from '../../../shared/api';
 import { gatherTlsFacts } from './tls-facts';
 import { trustGateway } from '../tls/trust-registry';
@@ -37,6 +38,8 @@ export interface SecuritySources {
   tlsTrust?: () => Promise<string[] | null>;
   /** The core's one Docker adapter. */
   engine: DockerEngine;
+  /** The last end-to-end test's result (core.clients.lastTest), for the Claude-login check. */
+  lastChainTest?: () => Promise<ChainTestResult | null>;
 }
 
 /** Every Docker step is bounded: a TCP endpoint that swallows packets must not stall the checks. */
@@ -114,6 +117,8 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     since: null,
   };
   const claude: ClaudeLoginFacts = { tokenInKeychain: claudeToken === undefined ? null : claudeToken !== null, volumeHasLogin: null, volume: null };
+  const lastTest = await sources.lastChainTest?.().catch(() => null);
+  claude.lastTest = lastTest ? { at: lastTest.at, ok: lastTest.ok, cause: lastTest.error?.cause ?? null, plain: lastTest.error?.plain ?? null, fix: lastTest.error?.fix ?? null } : null;
   const engine = sources.engine;
   try {
     gateway = await withTimeout(inspectGateway(engine, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');

@@ -26,7 +26,7 @@ test('database-label: the env-fingerprint label is a random nonce, not derived f
   const b = (databaseCreateOptions(plan, password).Labels as Record<string, string>)[LABELS.envFingerprint] as string;
   assert.match(a, /^nonce:[0-9a-f]{16}$/);
   assert.notEqual(a, b, 'two creates with the same password get different labels');
-  // The dictionary attack of the review: hash the candidate's environment and compare.
+  // A dictionary attack on the old label: hash a candidate's environment and compare.
   const env = databaseContainerEnv(password);
   const canonical = Object.keys(env).sort().map((k) => `${k}=${env[k as keyof typeof env]}`).join('\0');
   const oldStyle = 'sha256:' + crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 12);

@@ -101,6 +101,7 @@ export class Gatehouse {
       events: this.events,
       database: this.database,
       secretEnv,
+      currentKey: () => this.keys.get(),
     });
     this.rotation = new KeyRotation({
       secrets: this.secrets,

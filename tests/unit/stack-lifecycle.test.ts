@@ -146,3 +146,23 @@ test('find-by-role: the running container, else the planned name, else the newes
   const foreign = { ...c('x', 's-litellm', 'running', 3), Labels: { [LABELS.stack]: 'other', [LABELS.role]: 'gateway' } } as ContainerSummary;
   assert.equal(pickByRole([foreign], q), null, "another stack's container is never picked");
 });
+
+test('what a killed replacement left is settled by the next start: finished when the new one exists, undone when not', async () => {
+  const t = await setup();
+  const oldId = (await t.stack.startWithOutcome()).status.containerId as string;
+  await t.stack.stop();
+  // Killed after the set-aside and the create: both exist.
+  await t.engine.renameContainer(oldId, `${t.plan.containerName}-previous-1`);
+  const secretEnv = { LITELLM_MASTER_KEY: t.key };
+  const newId = await t.gateway.createGateway(t.plan, secretEnv);
+  assert.equal(t.gateways().length, 2);
+  const r = await t.stack.startWithOutcome();
+  assert.deepEqual(t.gateways().map((c) => [c.id, c.name]), [[newId, t.plan.containerName]], 'finished: the set-aside one is gone');
+  assert.equal(r.status.containerId, newId);
+  await t.stack.stop();
+  // Killed after the set-aside, before the create: only the set-aside one exists.
+  await t.engine.renameContainer(newId, `${t.plan.containerName}-previous-2`);
+  assert.equal((await t.stack.startWithOutcome()).outcome, 'restarted');
+  assert.deepEqual(t.gateways().map((c) => [c.id, c.name]), [[newId, t.plan.containerName]], 'undone: it has its name back');
+  await t.stack.stop();
+});

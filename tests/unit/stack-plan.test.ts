@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { DEFAULT_SETTINGS } from '../../electron/core/settings';
 import { clientHost, envFingerprint, gatewayCreateOptions, gatewayEnv, planDifferences, planStack } from '../../electron/core/services/gateway-plan';
 import { LABELS, belongsTo, labelFilter } from '../../electron/core/engine/labels';
+import { databaseCreateOptions, planDatabase } from '../../electron/core/services/database-plan';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 
 const KEY = 'sk-' + 'a1'.repeat(32);
@@ -76,4 +77,12 @@ test('labels: filters and ownership', () => {
   assert.ok(!belongsTo({}, 'demo'));
   assert.ok(!belongsTo(null, 'demo'));
   assert.ok(!belongsTo({ [LABELS.stack]: 'demo2' }, 'demo'));
+});
+
+test("Docker's own log file of each stack container is bounded (gateway and database)", () => {
+  const plan = planStack({ ...DEFAULT_SETTINGS, stackName: 'logcap' });
+  const bounded = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } };
+  assert.deepEqual(gatewayCreateOptions(plan, { LITELLM_MASTER_KEY: 'sk-x' }).HostConfig?.LogConfig, bounded);
+  const db = planDatabase({ ...DEFAULT_SETTINGS, stackName: 'logcap', database: { ...DEFAULT_SETTINGS.database, enabled: true } });
+  assert.deepEqual(databaseCreateOptions(db, 'pw').HostConfig?.LogConfig, bounded);
 });

@@ -46,6 +46,8 @@ export interface RotationDeps {
   secretEnv: SecretEnvProvider;
   emit: (progress: RotationProgress) => void;
   env: NodeJS.ProcessEnv;
+  /** Called before the replaced container is removed (the log engine reads its last lines); failures are ignored. */
+  beforeRemovingOld?: (containerId: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -110,6 +112,8 @@ export class KeyRotation {
 
     let old: ContainerDetails | null = null;
     try {
+      // A replacement interrupted earlier is finished or undone first: one gateway container remains.
+      await gateway.lifecycle.settleSetAside(plan);
       old = await gateway.findGateway(plan);
     } catch (err) {
       const e = this.dockerError(err, 'Looking for the running gateway');
@@ -253,6 +257,7 @@ export class KeyRotation {
       const gateway = this.deps.gateway;
       const plan = await gateway.plan();
       try {
+        await this.deps.beforeRemovingOld?.(journal.oldContainerId).catch(() => undefined);
         await gateway.removeContainer(journal.oldContainerId);
         this.abortPoint(11);
         // After a crash the verified new container may have been left stopped: it must serve.
@@ -266,9 +271,33 @@ export class KeyRotation {
         throw this.dockerError(err, 'Removing the old gateway container');
       }
     }
+    await this.replaceStaleGateways(journal.newFingerprint, current);
     const record = await this.deps.keys.recordKey(current, 'rotated');
     await writeJournal(this.deps.state, null);
     return record.rotatedAt ?? this.now().toISOString();
+  }
+
+  /**
+   * A gateway container that is not running but holds another key (the key was rotated while the
+   * gateway was stopped) would accept the revoked key if someone started it outside Gatehouse
+   * (`docker start`, Docker Desktop's play button). Each is removed; the one under the planned
+   * name is created again with the current key, not started. Idempotent (recovery runs it again);
+   * a create that fails (the image is gone) leaves no container, and the next start creates one.
+   */
+  private async replaceStaleGateways(newFingerprint: string, current: string): Promise<void> {
+    const gateway = this.deps.gateway;
+    const plan = await gateway.plan();
+    try {
+      for (const c of await gateway.listGateways(plan)) {
+        if (c.State === 'running' || c.Labels[LABELS.keyFingerprint] === newFingerprint) continue;
+        await gateway.removeContainer(c.Id);
+        if (!c.Names.includes('/' + plan.containerName)) continue;
+        const secretEnv = await this.deps.secretEnv({ masterKey: current });
+        await gateway.createGateway(plan, secretEnv).catch(() => undefined);
+      }
+    } catch (err) {
+      throw this.dockerError(err, 'Replacing a stopped gateway that holds the old key');
+    }
   }
 
   /**

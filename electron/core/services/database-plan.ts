@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Settings } from '../../../shared/api';
 import { LABELS, containerNameFor, stackLabels } from '../engine/labels';
 import type { ContainerCreateSpec, ContainerDetails } from '../engine/types';
+import { stackContainerBase } from './container-base';
 import { planStack } from './gateway-plan';
 import { databaseVolumeName } from '../../../shared/stack-names';
 
@@ -91,16 +92,10 @@ export function databaseCreateOptions(plan: DatabasePlan, password: string): Con
     // PostgreSQL's "fast" shutdown: finish the transaction log and exit cleanly.
     StopSignal: 'SIGINT',
     StopTimeout: 30,
-    HostConfig: {
-      // No published port: only the gateway, on the stack's network, talks to the database.
-      // No restarts until the first start is verified (a database that cannot start would
-      // otherwise loop and hide its exit code); then DatabaseService sets RUNNING_RESTART_POLICY.
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-      Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: PG_DATA_DIR }],
-      NetworkMode: plan.networkName,
-      SecurityOpt: ['no-new-privileges:true'],
-    },
-    NetworkingConfig: { EndpointsConfig: { [plan.networkName]: { Aliases: ['db'] } } },
+    // No published port: only the gateway, on the stack's network, talks to the database.
+    // No restarts until the first start is verified (a database that cannot start would
+    // otherwise loop and hide its exit code); then DatabaseService sets RUNNING_RESTART_POLICY.
+    ...stackContainerBase({ network: plan.networkName, alias: 'db', volume: plan.volumeName, target: PG_DATA_DIR, restart: { Name: 'no', MaximumRetryCount: 0 } }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Settings } from '../../../shared/api';
 import { gatewayUrl } from '../../../shared/network';
 import { LABELS, containerNameFor, stackLabels } from '../engine/labels';
 import type { ContainerCreateSpec, ContainerDetails } from '../engine/types';
+import { stackContainerBase } from './container-base';
 import { fingerprint } from '../secrets/master-key';
 import { TLS_MOUNT, tlsVolumeName, wantsTls } from '../tls/container-files';
 
@@ -122,6 +123,15 @@ export function gatewayCreateOptions(plan: StackPlan, secretEnv: Record<string, 
     [LABELS.envFingerprint]: envFingerprint(env),
   };
   if (masterKey) labels[LABELS.keyFingerprint] = fingerprint(masterKey);
+  const base = stackContainerBase({
+    network: plan.networkName,
+    alias: 'litellm',
+    volume: plan.volumeName,
+    target: CLAUDE_HOME,
+    restart: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+    // The certificate and key, copied in before the start (services/gateway.ts afterCreate).
+    moreMounts: wantsTls(secretEnv) ? [{ Type: 'volume', Source: tlsVolumeName(plan.stackName), Target: TLS_MOUNT }] : [],
+  });
   return {
     name,
     Image: plan.image,
@@ -132,18 +142,10 @@ export function gatewayCreateOptions(plan: StackPlan, secretEnv: Record<string, 
     // fail and call a good gateway unhealthy: it is off, and Gatehouse's own probe speaks TLS.
     ...(wantsTls(secretEnv) ? { Healthcheck: { Test: ['NONE'] } } : healthcheck ? { Healthcheck: healthcheck } : {}),
     HostConfig: {
+      ...base.HostConfig,
       PortBindings: { [PORT_KEY]: [{ HostIp: plan.bindAddress, HostPort: String(plan.port) }] },
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-      Mounts: [
-        { Type: 'volume', Source: plan.volumeName, Target: CLAUDE_HOME },
-        // The certificate and key, copied in before the start (services/gateway.ts afterCreate).
-        ...(wantsTls(secretEnv) ? [{ Type: 'volume' as const, Source: tlsVolumeName(plan.stackName), Target: TLS_MOUNT }] : []),
-      ],
-      NetworkMode: plan.networkName,
-      // The gateway never needs to gain privileges (setuid binaries and the like).
-      SecurityOpt: ['no-new-privileges:true'],
     },
-    NetworkingConfig: { EndpointsConfig: { [plan.networkName]: { Aliases: ['litellm'] } } },
+    NetworkingConfig: base.NetworkingConfig,
   };
 }
 

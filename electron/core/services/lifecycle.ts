@@ -76,15 +76,26 @@ export class ServiceLifecycle<Plan extends ServicePlan, Config, Readiness> {
   }
 
   /**
-   * A crash in the middle of a replacement can leave the old container set aside and none under
-   * the plan's name: give it its name back, so the stack is whole again.
+   * Finishes or undoes what an interrupted replacement left (a killed start, a crash): with a
+   * container under the plan's name, the ones set aside are removed (the replacement was made, so
+   * it is finished); without one, the newest set-aside container gets the name back and any other
+   * goes (it is undone). Afterwards at most one container of the role carries a set-aside name.
+   * Returns whether it changed anything.
    */
-  async restoreSetAside(plan: Plan, found: ContainerDetails | null, signal?: AbortSignal): Promise<ContainerDetails | null> {
-    if (!found) return null;
-    const name = found.Name.replace(/^\//, '');
-    if (name === plan.containerName || !name.startsWith(`${plan.containerName}-previous-`)) return found;
-    await this.rename(found.Id, plan.containerName, signal);
-    return this.find(plan, signal);
+  async settleSetAside(plan: Plan, signal?: AbortSignal): Promise<boolean> {
+    const list = await this.list(plan, signal);
+    const prefix = `${plan.containerName}-previous-`;
+    const name = (c: ContainerSummary) => (c.Names[0] ?? '').replace(/^\//, '');
+    const aside = list.filter((c) => name(c).startsWith(prefix)).sort((x, y) => y.Created - x.Created);
+    if (aside.length === 0) return false;
+    const planned = list.some((c) => name(c) === plan.containerName);
+    const [newest, ...older] = aside;
+    for (const c of planned ? aside : older) {
+      await this.stop(c.Id, this.spec.stopTimeoutS, signal);
+      await this.remove(c.Id, signal);
+    }
+    if (!planned && newest) await this.rename(newest.Id, plan.containerName, signal);
+    return true;
   }
 
   /**
@@ -93,7 +104,7 @@ export class ServiceLifecycle<Plan extends ServicePlan, Config, Readiness> {
    * `existing` is the container found before (the caller may have looked already).
    */
   async ensure(plan: Plan, config: Config, readiness: Readiness, existing: ContainerDetails | null, hooks: EnsureHooks = {}, signal?: AbortSignal): Promise<EnsureOutcome> {
-    const found = await this.restoreSetAside(plan, existing, signal);
+    const found = (await this.settleSetAside(plan, signal)) ? await this.find(plan, signal) : existing;
     if (found) {
       const diffs = [...this.spec.differences(plan, found, config), ...(hooks.extraDifferences?.(found) ?? [])];
       if (diffs.length) return this.recreate(plan, found, config, readiness, diffs, hooks, signal);

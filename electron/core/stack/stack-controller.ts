@@ -1,5 +1,6 @@
 import type { EventMap, PullProgress, StackStatus } from '../../../shared/api';
 import { isGatehouseError } from '../errors';
+import { fingerprint } from '../secrets/master-key';
 import type { StateStore } from '../state-store';
 import type { TypedEmitter } from '../typed-emitter';
 import type { ContainerDetails, DockerEngine, ImageDetails } from '../engine/types';
@@ -25,6 +26,8 @@ export interface StackControllerOptions {
   secretEnv: SecretEnvProvider;
   /** The PostgreSQL service (settings.database): up before the gateway, down after it. */
   database?: DatabaseService;
+  /** The keychain's current master key (null: none), to check what the running gateway holds. */
+  currentKey?: () => Promise<string | null>;
 }
 
 /** What a start did: created the stack, found it healthy, started a stopped one, or replaced one. */
@@ -278,6 +281,8 @@ export class StackController {
     const plan = await this.plan();
     try {
       await engine.ping(signal);
+      // What an interrupted replacement left is settled first: one gateway container remains.
+      await gateway.lifecycle.settleSetAside(plan, signal);
       const running = (await gateway.listGateways(plan, signal)).filter((g) => g.State === 'running' || g.State === 'restarting');
       if (running.length) {
         this.lastContainer = await gateway.findGateway(plan, signal);
@@ -307,22 +312,34 @@ export class StackController {
     const health = container?.State.Health?.Status;
     // Docker's "starting" is no answer (the seed image's first check runs 30 s after start): probe.
     const probeNow = !this.transient && container?.State.Running && !container.State.Restarting && health !== 'unhealthy';
+    // The keychain's key, when a gateway runs: what it holds must be that key (a locked keychain: unknown).
+    let keychainProblem: string | null = null;
+    const key = container?.State.Running && this.opts.currentKey
+      ? await this.opts.currentKey().catch((err: unknown) => {
+          if (isGatehouseError(err, 'KEYCHAIN_LOCKED')) keychainProblem = 'The keychain is locked.';
+          else if (isGatehouseError(err, 'KEYCHAIN_UNAVAILABLE')) keychainProblem = 'The keychain is not available.';
+          return null;
+        })
+      : null;
     const [image, probed] = await Promise.all([
       engine.inspectImage(container?.Image ?? plan.image, { signal, action: 'inspect the image' }),
-      probeNow && knownProbe === undefined ? this.liveProbe(plan, signal) : Promise.resolve(null),
+      probeNow && knownProbe === undefined ? this.liveProbe(plan, key, signal) : Promise.resolve(null),
     ]);
     if (probeNow) probe = knownProbe ?? probed;
-    const st = describeStatus({ plan, container, image, marks, transient: this.transient, probe, now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan) });
+    const keychainFingerprint = key ? fingerprint(key) : null;
+    const st = describeStatus({ plan, container, image, marks, transient: this.transient, probe, now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan), keychainFingerprint, keychainProblem });
     if (this.opts.database) st.database = await this.opts.database.status(container?.State.Running ? gateway.probeUrl(plan) : null, signal);
     return st;
   }
 
-  private async liveProbe(plan: StackPlan, signal?: AbortSignal): Promise<LiveProbe> {
+  /** Liveness, then the barrier without a key, then with the keychain's key (when known). */
+  private async liveProbe(plan: StackPlan, key: string | null, signal?: AbortSignal): Promise<LiveProbe> {
     const url = this.opts.gateway.probeUrl(plan);
     if (!(await probeLiveness(url, signal))) return 'down';
     const b = await checkBarrier(url, null, signal);
-    if (b.ok) return 'healthy';
-    return b.unsafe ? 'unsafe' : 'down';
+    if (!b.ok) return b.unsafe ? 'unsafe' : 'down';
+    if (key && !(await checkBarrier(url, key, signal)).ok) return 'key-refused';
+    return 'healthy';
   }
 
   /** Keeps 'stack:status' current from Docker's events in a long-running process (the desktop app). */

@@ -16,7 +16,7 @@ describe('HTTPS in the desktop app', { timeout: 3 * 60_000 }, () => {
   before(async () => {
     stack = await testStack('tlse2e', PLAIN, { GATEHOUSE_BIND: '0.0.0.0' });
     browser = await launchChromium();
-    app = await launchApp({ browser, env: stack.env, hash: '#security', session: false });
+    app = await launchApp({ browser, env: stack.env, clipboard: null, hash: '#security', session: false });
     // Past the first-run screen: a master key exists.
     await app.core.keys.ensure();
     await app.page.reload({ waitUntil: 'domcontentloaded' });

@@ -8,9 +8,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
+import { createCa, issueGatewayCertificate } from '../../electron/core/tls/local-ca';
 import { docker, PLAIN, readAllFiles, runCli, testStack, type TestStack } from './stack-helpers';
 
 let s: TestStack;
@@ -156,7 +158,6 @@ test('renewing the certificate keeps the master key: a new certificate recreates
 });
 
 test('a certificate of your own: checked at enable (a wrong key is refused), served after the restart', { timeout: 180_000 }, async () => {
-  const { createCa, issueGatewayCertificate } = await import('../../electron/core/tls/local-ca');
   const myCa = await createCa('my-own-ca');
   const mine = await issueGatewayCertificate(myCa, { dns: ['gw.example.test'], ips: ['127.0.0.1'] });
   const stranger = await createCa('stranger');
@@ -186,7 +187,7 @@ test('a certificate of your own: checked at enable (a wrong key is refused), ser
   // The local CA no longer vouches for this gateway.
   const oldCa = await curl(['--cacert', caFile, '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${s.port}/v1/models`]);
   assert.notEqual(oldCa.code, 0);
-  assert.equal(await gatewayEnv('GATEHOUSE_TLS_CERT_SHA256'), new (await import('node:crypto')).X509Certificate(mine.certPem).fingerprint256);
+  assert.equal(await gatewayEnv('GATEHOUSE_TLS_CERT_SHA256'), new crypto.X509Certificate(mine.certPem).fingerprint256);
 });
 
 test('tls disable: the next start serves plain HTTP again', { timeout: 180_000 }, async () => {

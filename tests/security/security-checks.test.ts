@@ -37,3 +37,13 @@ test('log-secret advice: at a debug level the fix is to lower it and rotate', ()
   assert.match(c.fix ?? '', /Lower the gateway's log level/);
   assert.equal(c.action, 'key:rotate');
 });
+
+test('log-secret advice: a key the logs engine redacted after a rotation at the default level points at the image too', () => {
+  const c = logSecretsCheck(
+    withLogs({ source: 'none', secretLines: null, engine: { lines: 1, exactLines: 1, lastAt: '2026-12-01T10:05:00.000000000Z' }, keyChangedAt: '2026-12-01T10:00:00.000Z', keyRotatedAt: '2026-12-01T10:00:00.000Z' }),
+  );
+  assert.equal(c.status, 'fail');
+  assert.match(c.finding, /the image itself prints it/);
+  assert.match(c.fix ?? '', /newer gateway image/);
+  assert.equal(c.action, null);
+});

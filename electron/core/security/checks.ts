@@ -214,7 +214,11 @@ export const logSecretsCheck: Check = (f) => {
   const e = l.engine;
   const recent = e && e.lines > 0 && e.lastAt !== null && (l.keyChangedAt === null || e.lastAt >= l.keyChangedAt);
   if (e && recent && e.exactLines > 0) {
-    return result('log-secrets', t, 'fail', `Gatehouse redacted a keychain secret from ${plural(e.exactLines)} of the gateway's output, the last at ${e.lastAt}, after the current key was set.`, LOG_FIX, 'key:rotate');
+    const redacted = `Gatehouse redacted a keychain secret from ${plural(e.exactLines)} of the gateway's output, the last at ${e.lastAt}, after the current key was set.`;
+    if (l.keyRotatedAt !== null && !verboseLogLevel(l.gatewayLogLevel)) {
+      return result('log-secrets', t, 'fail', `${redacted} The key was set by the rotation of ${l.keyRotatedAt} and the gateway runs at ${l.gatewayLogLevel ? `LITELLM_LOG=${l.gatewayLogLevel}` : 'LiteLLM\'s default log level'}, so the image itself prints it.`, IMAGE_PRINTS_FIX, null);
+    }
+    return result('log-secrets', t, 'fail', redacted, LOG_FIX, 'key:rotate');
   }
   if (e && recent) {
     return result('log-secrets', t, 'warn', `Gatehouse redacted something shaped like a key from ${plural(e.lines)} of the gateway's output (the last at ${e.lastAt}); it is not one of the keychain's secrets.`,

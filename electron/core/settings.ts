@@ -115,6 +115,8 @@ export class SettingsStore {
   private readonly events: SettingsEvents | undefined;
   private readonly pollMs: number;
   private cached: { stamp: string; settings: Settings } | null = null;
+  /** The refusal of the file as it is now: an invalid file is not read again until it changes. */
+  private refused: { stamp: string; error: unknown } | null = null;
   /** The settings last seen (announced or first read): a change is a difference from these. */
   private seen: string | null = null;
   private watcher: FSWatcher | null = null;
@@ -151,10 +153,19 @@ export class SettingsStore {
   async get(): Promise<Settings> {
     const stamp = await fileStamp(this.file);
     if (this.cached && this.cached.stamp === stamp) return this.cached.settings;
-    const fileLayer = await this.readFileLayer();
-    const candidate = mergePatch(fileLayer, envOverrides(this.env));
-    const parsed = settingsSchema.safeParse(candidate);
-    if (!parsed.success) throw invalidOverride(parsed.error, candidate, this.env);
+    if (this.refused && this.refused.stamp === stamp) throw this.refused.error;
+    let parsed;
+    try {
+      const fileLayer = await this.readFileLayer();
+      const candidate = mergePatch(fileLayer, envOverrides(this.env));
+      const result = settingsSchema.safeParse(candidate);
+      if (!result.success) throw invalidOverride(result.error, candidate, this.env);
+      parsed = result;
+    } catch (error) {
+      this.refused = { stamp, error };
+      throw error;
+    }
+    this.refused = null;
     this.cached = { stamp, settings: parsed.data };
     this.noticed(parsed.data);
     return parsed.data;

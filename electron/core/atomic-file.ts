@@ -59,19 +59,21 @@ export async function rewriteFileKeepingMode(file: string, data: string): Promis
  * file (it must be one that may be kept: the scrubbed text, never a secret) until the rewrite is on disk.
  */
 export async function rewriteFileInPlace(file: string, data: string): Promise<void> {
-  const st = await fs.stat(file);
-  const copy = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.new`);
-  await writeFileAtomic(copy, data, { mode: st.mode & 0o7777 });
+  // Opened first: a file that may not be written is refused before anything is left behind.
   const handle = await fs.open(file, 'r+');
   try {
+    const st = await handle.stat();
+    const copy = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.new`);
+    await writeFileAtomic(copy, data, { mode: st.mode & 0o7777 });
     const bytes = Buffer.from(data, 'utf8');
     await handle.write(bytes, 0, bytes.length, 0);
     await handle.truncate(bytes.length);
     await handle.sync();
+    // Only once the file itself holds the new text is the copy no longer needed.
+    await fs.rm(copy, { force: true });
   } finally {
     await handle.close();
   }
-  await fs.rm(copy, { force: true });
 }
 
 /** Reads a JSON file; returns undefined when it does not exist. */

@@ -25,6 +25,9 @@ const SECRET_WORDS = new Set(['KEY', 'APIKEY', 'TOKEN', 'SECRET', 'PASSWORD', 'P
 /** A name whose last word says its value is where a secret is, not the secret itself. */
 const LOCATION_SUFFIX = new Set(['PATH', 'FILE', 'DIR']);
 
+/** A switch or a small number (DISABLE_KEY_CHECK=true, MAX_KEY_AGE=30) holds no secret, whatever its name. */
+const FLAG_VALUE = /^(?:|true|false|yes|no|on|off|\d{1,6})$/i;
+
 // Shapes of credentials people paste: provider keys and tokens, bearer headers, JWTs, private
 // keys, and URLs with a password in them. Never echoed back: the refusal names the variable only.
 const SECRET_VALUE_SHAPES: readonly RegExp[] = [
@@ -63,9 +66,13 @@ function looksRandom(value: string): boolean {
   return entropy(v) > 4.2;
 }
 
-/** Why a name must not be set as plain environment, or null when it may. */
-export function secretNameReason(name: string): string | null {
+/**
+ * Why a name must not be set as plain environment, or null when it may. With the value, a
+ * switch or small number under a secret-sounding name is allowed (it cannot be a credential).
+ */
+export function secretNameReason(name: string, value?: string): string | null {
   if (RESERVED_ENV_NAMES.has(name)) return 'is a secret that Gatehouse keeps in the keychain; it cannot be set as plain environment';
+  if (value !== undefined && FLAG_VALUE.test(value.trim())) return null;
   const words = name.toUpperCase().split('_').filter(Boolean);
   const last = words[words.length - 1];
   if (last !== undefined && LOCATION_SUFFIX.has(last)) return null;

@@ -89,7 +89,7 @@ const SECRET_ISSUE = { secretEnv: true } as const;
 
 function checkExtraEnv(extraEnv: Record<string, string> | undefined, ctx: z.RefinementCtx): void {
   for (const [name, value] of Object.entries(extraEnv ?? {})) {
-    const reason = secretNameReason(name);
+    const reason = secretNameReason(name, value);
     if (reason) {
       ctx.addIssue({ code: 'custom', path: ['extraEnv', name], message: reason, params: SECRET_ISSUE });
     } else if (isSecretShapedValue(value)) {

@@ -27,6 +27,14 @@ describe('extraEnv names', () => {
     }
   });
 
+  it('allows a switch or a small number under such a name: it cannot be a credential', () => {
+    for (const [name, value] of [['STANDIN_LEAK_KEY', '1'], ['DISABLE_KEY_CHECK', 'true'], ['MAX_TOKEN_AGE', '30'], ['OPENAI_API_KEY', '']]) {
+      assert.equal(secretNameReason(name, value), null, `${name}=${value}`);
+    }
+    assert.ok(secretNameReason('OPENAI_API_KEY', 'abc123'), 'any other text is refused');
+    assert.ok(secretNameReason('LITELLM_MASTER_KEY', '1'), 'the keychain-held names always');
+  });
+
   it("allows the seed's settings and names where the word is only part of another", () => {
     for (const name of ['STORE_MODEL_IN_DB', 'LITELLM_LOG', 'JSON_LOGS', 'NUM_WORKERS', 'SSL_KEYFILE_PATH', 'SSL_CERTFILE_PATH', 'KEYCLOAK_URL', 'MAX_TOKENS_PER_MINUTE', 'TOKENIZERS_PARALLELISM', 'GOOGLE_APPLICATION_CREDENTIALS_FILE']) {
       assert.equal(secretNameReason(name), null, name);

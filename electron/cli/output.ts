@@ -79,7 +79,10 @@ export class ProgressReporter {
   live(text: string, key: string): void {
     const stream = this.io.stderr;
     if (stream.isTTY) {
-      stream.write(`\r\x1b[2K${text}`);
+      // One column spare and never wrapped: a wrapped line could not be redrawn with \r.
+      const max = Math.max(1, (stream.columns || 80) - 1);
+      const chars = [...text];
+      stream.write(`\r\x1b[2K${chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text}`);
       this.drawn = true;
       return;
     }

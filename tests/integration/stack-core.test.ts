@@ -55,7 +55,7 @@ describe('stack core', () => {
     // While it waited it said what it expects and since when.
     const waiting = seen.find((s) => s.waiting);
     assert.ok(waiting, 'a status with the wait phase was sent');
-    assert.match(waiting.detail ?? '', /^Waiting for the gateway — \d+ s \(booting: expecting .*\/health\/liveliness 200/);
+    assert.match(waiting.detail ?? '', /^Waiting for the gateway — \d+ s \(booting; expecting \/health\/liveliness 200\)$/);
     assert.ok(!Number.isNaN(Date.parse(waiting.waiting?.since ?? '')));
 
     const info = await docker.getContainer(r.status.containerId as string).inspect();

@@ -175,13 +175,13 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
     logEnded = false;
   };
   try {
-    enter('booting', `${opts.url}/health/liveliness 200`);
+    enter('booting', '/health/liveliness 200');
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       const needInspect = first === null || logEnded || Date.now() - lastInspect >= 1000;
       const [alive] = await Promise.all([probeLiveness(opts.url, opts.signal), needInspect ? exitedCheck() : Promise.resolve()]);
       if (alive) {
-        enter('barrier', 'no key 401, the key 200');
+        enter('barrier', 'no key 401, key 200');
         const barrier = await checkBarrier(opts.url, opts.masterKey, opts.signal);
         if (barrier.ok) return;
         if (barrier.unsafe) {

@@ -33,8 +33,11 @@ export function waitingDetail(w: ReadinessProgress, now: number): string {
     : `Waiting for the gateway — ${s} s (checking keys; expecting ${w.expecting})`;
 }
 
-/** A quick live check of a running gateway: liveness, then the unauthenticated barrier. */
-export type LiveProbe = 'healthy' | 'unsafe' | 'down' | null;
+/**
+ * A quick live check of a running gateway: liveness, then the barrier (no key 401, and the
+ * keychain's key 200: 'key-refused' when the gateway refuses it).
+ */
+export type LiveProbe = 'healthy' | 'unsafe' | 'key-refused' | 'down' | null;
 
 export interface StatusInput {
   plan: StackPlan;
@@ -46,6 +49,10 @@ export interface StatusInput {
   now: number;
   /** Why Docker's health status lags behind Gatehouse's readiness on this engine, when it does. */
   healthcheckNote?: string | null;
+  /** Fingerprint of the keychain's master key, to compare with the running container's (null: unknown). */
+  keychainFingerprint?: string | null;
+  /** Why the keychain's key could not be read (a locked or unavailable keychain), when it could not. */
+  keychainProblem?: string | null;
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
@@ -102,11 +109,22 @@ export function describeStatus(input: StatusInput): StackStatus {
   if (probe === 'unsafe') {
     return { ...running, state: 'unsafe', detail: 'The gateway answers without a key: anyone who can reach it can use it.' };
   }
+  // A gateway started outside Gatehouse (docker start) after a rotation would accept a revoked key.
+  const held = base.keyFingerprint;
+  if ((held && input.keychainFingerprint && held !== input.keychainFingerprint) || probe === 'key-refused') {
+    return {
+      ...running,
+      state: 'unsafe',
+      detail: `The running gateway holds ${held ? `key ${held}` : 'another key'}, not the keychain's ${input.keychainFingerprint ?? 'key'}: it refuses the current key and may accept one that was rotated away. Restart it (gatehouse restart) to recreate it with the keychain's key.`,
+    };
+  }
   // Docker's "unhealthy" counts; its "starting" does not hold up readiness (Gatehouse's own probe decides).
   if (dockerHealth === 'unhealthy') return { ...running, state: 'unhealthy', detail: 'Docker\'s health check fails.' };
   if (probe === 'healthy') {
     const lagging = dockerHealth === 'starting' ? `Ready; Docker's own health check has not passed yet${input.healthcheckNote ? `: ${input.healthcheckNote}` : ''}.` : null;
-    return { ...running, state: 'healthy', detail: lagging };
+    // A locked keychain is not "no key": say that what the gateway holds could not be checked.
+    const unchecked = input.keychainProblem ? `${input.keychainProblem} Whether the gateway holds the keychain's key cannot be checked until it is unlocked.` : null;
+    return { ...running, state: 'healthy', detail: [lagging, unchecked].filter(Boolean).join(' ') || null };
   }
   if (probe === 'down') {
     // A gateway that has just started is booting, not unhealthy, until the start timeout passes.

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SecurityFacts, TlsFacts } from '../../electron/core/security/facts';
-import { CHECKS } from '../../electron/core/security/checks';
+import { CHECKS, exposureCheck } from '../../electron/core/security/checks';
 import { tlsCheck } from '../../electron/core/security/tls-check';
 
 function facts(o: { bind: string; running?: boolean | null; servesTls?: boolean; tls?: Partial<TlsFacts> }): SecurityFacts {
@@ -66,4 +66,9 @@ test('with TLS: pass naming the expiry; warn 7 days ahead; fail once expired', (
   const unknown = tlsCheck(facts({ bind: '0.0.0.0', servesTls: true, tls: { mode: 'custom', certificate: null, problem: 'The TLS key file /x cannot be read: EACCES.' } }));
   assert.equal(unknown.status, 'warn');
   assert.match(unknown.finding, /EACCES/);
+});
+
+test('the exposure check names https:// addresses once the gateway serves HTTPS', () => {
+  assert.match(exposureCheck(facts({ bind: '0.0.0.0', servesTls: true, tls: { mode: 'local', certificate: cert(30) } })).finding, /https:\/\/192\.168\.1\.20:4000/);
+  assert.match(exposureCheck(facts({ bind: '0.0.0.0' })).finding, /http:\/\/192\.168\.1\.20:4000/);
 });

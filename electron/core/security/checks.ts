@@ -141,16 +141,18 @@ export const exposureCheck: Check = (f) => {
   if (e.bindings.every((b) => isLoopback(b.hostIp))) {
     return result('exposure', t, 'pass', `${where} on ${listShort(addrs)} only; other machines cannot reach it.`);
   }
-  const urls = reachableFromOutside(e.bindings, e.lanAddresses);
+  // reachable over HTTPS when the gateway serves it (the running container, else the settings).
+  const https = f.gateway?.running ? f.gateway.servesTls : f.tls.mode !== 'off';
+  const urls = reachableFromOutside(e.bindings, e.lanAddresses).map((u) => (https ? u.replace(/^http:/, 'https:') : u));
   const scope = e.bindings.some((b) => isAllInterfaces(b.hostIp)) ? 'on all interfaces' : `on ${listShort(addrs)}`;
   const reach = urls.length ? `other machines can reach it at ${urls.join(', ')}` : 'other machines on any network this machine joins can reach it';
   if (e.bindFrom) {
     // The variable wins over settings.json: changing the setting would not change anything.
     return result('exposure', t, 'warn', `${where} ${scope} (the bind address comes from ${e.bindFrom}): ${reach}.`,
-      `Publish on 127.0.0.1 only: unset ${e.bindFrom} (or set it to 127.0.0.1) where Gatehouse is started, then \`gatehouse restart\`; unless other machines must use the gateway (then keep the key strong and the network trusted).`);
+      `Publish on 127.0.0.1 only: unset ${e.bindFrom} (or set it to 127.0.0.1) where Gatehouse is started, then \`gatehouse restart\`; unless other machines must use the gateway (then serve it over HTTPS, keep the key strong and the network trusted).`);
   }
   return result('exposure', t, 'warn', `${where} ${scope}: ${reach}.`,
-    'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then keep the key strong and the network trusted).', 'settings:bind-loopback');
+    'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then serve it over HTTPS, keep the key strong and the network trusted).', 'settings:bind-loopback');
 };
 
 const KIND_ORDER: PlaintextHit['kind'][] = ['master-key', 'env-assignment', 'salt-key', 'claude-token', 'database-password'];

@@ -161,7 +161,8 @@ describe('start faults', () => {
 
   test('invalid settings: the field and why', async () => {
     const t = await newStack('badsettings', PLAIN, { GATEHOUSE_PORT: 'abc' });
-    assertFails(await runCli(['start'], t.env), 'SETTINGS_INVALID', /Invalid setting "port"/);
+    // A bad override names its variable, not settings.json.
+    assertFails(await runCli(['start'], t.env), 'SETTINGS_INVALID', /GATEHOUSE_PORT=abc is not a valid "port"/);
     const t2 = await newStack('badsettings');
     t2.writeSettings({ bindAddress: 'localhost:4000' });
     assertFails(await runCli(['start'], t2.env), 'SETTINGS_INVALID', /Invalid setting "bindAddress".*IP address/);

@@ -43,12 +43,50 @@ function queryFromArgs(args: ParsedArgs): LogQuery {
  */
 async function syncQuietly(core: Gatehouse, io: CliIO, signal: AbortSignal): Promise<void> {
   try {
-    await core.logs.sync(signal);
+    const { container } = await core.logs.readNew(signal);
+    if (!container) io.stderr.write('gatehouse: note: the stack has no gateway container now; what follows is the stored history of earlier ones.\n');
   } catch (err) {
     if (isGatehouseError(err, 'CANCELLED')) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     io.stderr.write(`gatehouse: note: ${msg} Showing the stored history.\n`);
   }
+}
+
+/**
+ * `--tail N` beyond the in-memory buffer: the lines are read straight from Docker (the current
+ * container's, parsed and redacted like all others, not kept), filtered, the newest N printed.
+ * Returns false when there is no container to read (the buffer is shown instead).
+ */
+async function tailFromDocker(core: Gatehouse, io: CliIO, q: LogQuery, matches: (e: LogEntry) => boolean, format: (e: LogEntry) => string, capacity: number, signal: AbortSignal): Promise<boolean> {
+  const n = q.limit as number;
+  // Without filters Docker's own tail does the cutting; with them every line is read and the
+  // newest N matching ones kept.
+  const filtered = q.minLevel !== undefined || q.text !== undefined || q.stream !== undefined || q.since !== undefined || q.until !== undefined;
+  const kept: LogEntry[] = [];
+  let shown = 0;
+  // Written in batches: one write per entry costs a system call each on a pipe.
+  let pending: string[] = [];
+  const out = (e: LogEntry) => {
+    pending.push(format(e));
+    shown++;
+    if (pending.length >= 2000) {
+      io.stdout.write(pending.join('\n') + '\n');
+      pending = [];
+    }
+  };
+  const container = await core.logs.readFromDocker(filtered ? undefined : n, (e) => {
+    if (!matches(e)) return;
+    if (!filtered) return out(e);
+    kept.push(e);
+    if (kept.length > 2 * n) kept.splice(0, kept.length - n);
+  }, signal);
+  if (!container) return false;
+  if (filtered) for (const e of kept.slice(-n)) out(e);
+  if (pending.length) io.stdout.write(pending.join('\n') + '\n');
+  io.stderr.write(
+    `gatehouse: note: --tail ${n} is more than the ${capacity} entries kept in memory (logBufferEntries), so the lines were read straight from Docker: ${shown} from the current gateway container ${container.id.slice(0, 12)} (lines of earlier containers are not included).\n`,
+  );
+  return true;
 }
 
 const logs: CliCommand = {
@@ -74,14 +112,24 @@ const logs: CliCommand = {
       throw new GatehouseError('INVALID_ARGUMENT', '--export and --follow cannot be combined.', 'Export a snapshot with --export, or follow with --follow.');
     }
     const core = await open();
+    const json = args.flags.has('json');
+    const line = (e: LogEntry) => (json ? formatEntryJson(e) : formatEntryText(e));
+    const print = (e: LogEntry) => io.stdout.write(line(e) + '\n');
+    if (q.limit !== undefined && !follow && exportPath === undefined) {
+      const capacity = await core.logs.bufferCapacity();
+      try {
+        if (q.limit > capacity && (await tailFromDocker(core, io, q, matches, line, capacity, signal))) return 0;
+      } catch (err) {
+        // Docker away: the stored history is shown below, with the note saying why.
+        if (isGatehouseError(err, 'CANCELLED')) throw err;
+      }
+    }
     await syncQuietly(core, io, signal);
     if (exportPath !== undefined) {
       const res = await core.logs.export(q, (format ?? 'text') as ExportFormat, exportPath);
       io.stdout.write(`Exported ${res.entries} entries (redacted) to ${res.path}\n`);
       return 0;
     }
-    const json = args.flags.has('json');
-    const print = (e: LogEntry) => io.stdout.write((json ? formatEntryJson(e) : formatEntryText(e)) + '\n');
     const page = await core.logs.query(q);
     for (const e of page.entries) print(e);
     if (page.total === 0 && !follow) io.stderr.write('gatehouse: no gateway log lines match (none stored yet, or the filters exclude them).\n');

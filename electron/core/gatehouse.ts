@@ -112,6 +112,8 @@ export class Gatehouse {
       secretEnv,
       emit: (p) => this.events.emit('rotation:progress', p),
       env: this.env,
+      // The old container's last lines go into the log history before it is removed.
+      beforeRemovingOld: (id) => this.logs.keepLinesOf(id),
     });
     this.claude = new ClaudeLogin({ secrets: this.secrets, gateway: this.gateway });
     this.clients = new Clients({

@@ -275,7 +275,7 @@ describe('log engine against the stand-in', { timeout: 180_000 }, () => {
     assert.match(grep.stdout, /INFO\s+uvicorn: Uvicorn running on http:\/\/0\.0\.0\.0:4000/);
 
     const bad = await runCli(['logs', '--grep', 'a(b'], t.env);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'a bad regex is a usage error');
     assert.match(bad.stderr, /not a valid regular expression/);
     assert.match(bad.stderr, /INVALID_REGEX/);
 

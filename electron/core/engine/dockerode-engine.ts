@@ -155,8 +155,19 @@ export class DockerodeEngine implements DockerEngine {
   containerLogs(id: string, query: LogQuery, options?: CallOptions): Promise<Buffer | EngineStream> {
     // dockerode answers a Buffer when follow is false and a stream when it is true.
     return this.call('read the container logs', options, async (d, signal) => {
+      const { stream, ...params } = query;
+      if (stream && !params.follow) {
+        // dockerode buffers the whole answer unless it follows; the same request, read as it comes.
+        return new Promise<EngineStream>((resolve, reject) => {
+          const modem = (d as unknown as { modem: { dial(o: object, cb: (err: unknown, res: unknown) => void): void } }).modem;
+          modem.dial(
+            { path: `/containers/${id}/logs?`, method: 'GET', abortSignal: signal, isStream: true, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' }, options: params },
+            (err, res) => (err ? reject(err) : resolve(res as EngineStream)),
+          );
+        });
+      }
       const container = d.getContainer(id) as unknown as { logs(o: object): Promise<unknown> };
-      const res = await container.logs(withSignal({ ...query }, signal));
+      const res = await container.logs(withSignal({ ...params }, signal));
       return Buffer.isBuffer(res) ? res : typeof res === 'string' ? Buffer.from(res) : (res as EngineStream);
     });
   }

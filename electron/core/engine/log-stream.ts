@@ -248,7 +248,8 @@ export async function streamContainerLogs(
   const env = engine.env;
   const { signal } = options;
   if (signal?.aborted) throw cancelled('Following the gateway logs');
-  const query: LogQuery = { stdout: true, stderr: true, timestamps: true, follow: options.follow };
+  // Streamed also when not following: a long log is split and parsed while Docker still sends it.
+  const query: LogQuery = { stdout: true, stderr: true, timestamps: true, follow: options.follow, stream: true };
   if (options.since) query.since = toDockerSince(options.since);
   if (options.tail !== undefined) query.tail = options.tail;
   let stream: EngineStream;

@@ -50,6 +50,8 @@ export interface LogQuery {
   follow: boolean;
   since?: string | number;
   tail?: number;
+  /** A stream even when not following, so that a long log is processed while it arrives. */
+  stream?: boolean;
 }
 
 /** A stream Docker keeps open (events, followed logs); `destroy` ends it. */

@@ -5,7 +5,7 @@ import type { SettingsStore } from '../settings';
 import type { StateStore } from '../state-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { TypedEmitter } from '../typed-emitter';
-import { findGatewayContainer, streamContainerLogs, type GatewayContainer } from '../engine/log-stream';
+import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../engine/log-stream';
 import type { DockerEngine } from '../engine/types';
 import { LogPipeline, emptyRedactionStats, type RedactionStats, type StreamMarks } from './pipeline';
 import { LogHistory, type HistoryOptions } from './history';
@@ -65,6 +65,12 @@ export class LogEngine {
   /** Aborted by close(): a follower still running then stops and writes what it holds. */
   private readonly closing = new AbortController();
   private following = new Set<Promise<void>>();
+  /**
+   * The "Reading the logs of …" marker of the container just attached: written with the time of
+   * the first line read from it, so that the log stays in time order (lines read from Docker are
+   * older than the moment of reading).
+   */
+  private pendingMarker: string | null = null;
 
   constructor(private readonly deps: LogEngineDeps) {}
 
@@ -184,11 +190,29 @@ export class LogEngine {
     const seenBefore = p.watermarkOf(container.id) !== null;
     p.setContainer(container.id);
     const short = container.id.slice(0, 12);
+    this.emitPendingMarker();
     if (previousId && previousId !== container.id) {
-      p.system(`Gateway container recreated: now following ${short} (${container.name}), was ${previousId.slice(0, 12)}.`);
+      this.pendingMarker = `Gateway container recreated: now following ${short} (${container.name}), was ${previousId.slice(0, 12)}.`;
     } else if (!seenBefore) {
-      p.system(`Reading the logs of gateway container ${short} (${container.name}).`);
+      this.pendingMarker = `Reading the logs of gateway container ${short} (${container.name}).`;
     }
+  }
+
+  /** One line from Docker into the pipeline, after the pending marker (stamped with this line's time). */
+  private ingestLine(l: RawLine): void {
+    const p = this.pipeline as LogPipeline;
+    if (this.pendingMarker !== null) {
+      p.system(this.pendingMarker, 'info', l.time);
+      this.pendingMarker = null;
+    }
+    p.ingest(l);
+  }
+
+  /** A marker with no line after it (nothing new was read) is stamped now. */
+  private emitPendingMarker(): void {
+    if (this.pendingMarker === null) return;
+    (this.pipeline as LogPipeline).system(this.pendingMarker);
+    this.pendingMarker = null;
   }
 
   /**
@@ -196,19 +220,70 @@ export class LogEngine {
    * history. Returns the number of new entries; DOCKER_UNREACHABLE when Docker is not there.
    */
   async sync(signal?: AbortSignal): Promise<number> {
+    return (await this.readNew(signal)).added;
+  }
+
+  /**
+   * sync(), also telling which gateway container was read: null when the stack has none (what
+   * the buffer holds is then the history of earlier containers).
+   */
+  async readNew(signal?: AbortSignal): Promise<{ added: number; container: GatewayContainer | null }> {
     await this.init();
     const p = this.pipeline as LogPipeline;
     const before = p.scanned;
-    const engine = this.deps.engine;
-    const container: GatewayContainer | null = await findGatewayContainer(engine, this.stack, signal);
-    if (container) {
-      await this.attach(container, null);
-      const since = p.watermarkOf(container.id);
-      await streamContainerLogs(engine, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => p.ingest(l));
-      p.flush();
-    }
+    const container: GatewayContainer | null = await findGatewayContainer(this.deps.engine, this.stack, signal);
+    if (container) await this.readContainer(container, signal);
     await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
-    return p.scanned - before;
+    return { added: p.scanned - before, container };
+  }
+
+  private async readContainer(container: GatewayContainer, signal?: AbortSignal): Promise<void> {
+    const p = this.pipeline as LogPipeline;
+    await this.attach(container, null);
+    const since = p.watermarkOf(container.id);
+    await streamContainerLogs(this.deps.engine, container.id, { tty: container.tty, follow: false, since, ...(signal ? { signal } : {}) }, (l) => this.ingestLine(l));
+    this.emitPendingMarker();
+    p.flush();
+  }
+
+  /**
+   * Reads what a gateway container printed, before it is removed (a rotation's old container):
+   * its last lines stay in the history. Only when nothing follows the logs in this process: a
+   * follower has read them already.
+   */
+  async keepLinesOf(containerId: string, signal?: AbortSignal): Promise<void> {
+    if (this.following.size) return;
+    await this.init();
+    const info = await this.deps.engine.inspectContainer(containerId, { signal, action: 'inspect the old gateway container' });
+    if (!info) return;
+    const container: GatewayContainer = {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      running: info.State.Running,
+      tty: Boolean(info.Config.Tty),
+      startedAt: info.State.StartedAt ?? null,
+      exitCode: info.State.ExitCode ?? null,
+    };
+    await this.readContainer(container, signal);
+    await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
+  }
+
+  /**
+   * The newest `lines` lines of the gateway's current container, read straight from Docker through
+   * the same parse and redaction as every other line, handed to `onEntry` and not kept: for a
+   * `logs --tail` larger than the in-memory buffer. `lines` undefined reads them all. Null when
+   * the stack has no gateway container.
+   */
+  async readFromDocker(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<GatewayContainer | null> {
+    await this.init();
+    const container = await findGatewayContainer(this.deps.engine, this.stack, signal);
+    if (!container) return null;
+    const p = new LogPipeline(1000, { entry: (e) => onEntry(e), freshGroup: () => undefined, redacted: () => undefined });
+    p.redactor.setSecrets(await readKnownSecrets(this.deps.secrets));
+    p.setContainer(container.id);
+    await streamContainerLogs(this.deps.engine, container.id, { tty: container.tty, follow: false, ...(lines !== undefined ? { tail: lines } : {}), ...(signal ? { signal } : {}) }, (l) => p.ingest(l));
+    p.flush();
+    return container;
   }
 
   /**
@@ -235,14 +310,17 @@ export class LogEngine {
           since: (id) => p.watermarkOf(id),
           attach: (c, prev) => this.attach(c, prev),
           line: (l) => {
-            p.ingest(l);
+            this.ingestLine(l);
             this.scheduleIdleFlush();
             if (Date.now() - this.secretsReadAt > SECRET_REFRESH_MS) {
               this.secretsReadAt = Date.now();
               void this.refreshSecrets().catch(() => undefined);
             }
           },
-          flush: () => p.flush(),
+          flush: () => {
+            this.emitPendingMarker();
+            p.flush();
+          },
           marker: (message, level) => {
             p.system(message, level);
           },
@@ -256,6 +334,7 @@ export class LogEngine {
       );
     } finally {
       unsubscribe();
+      this.emitPendingMarker();
       p.flush();
       await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
     }

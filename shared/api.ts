@@ -290,6 +290,19 @@ export interface Settings {
   database: DatabaseSettings;
   /** HTTPS for the gateway (needed whenever it is published beyond this machine). */
   tls: TlsSettings;
+  /** Host folders bind-mounted into the gateway (a taken-over compose service's ./config, ./providers), read-only as they were. */
+  mounts: BindMount[];
+  /** The Docker volume holding the Claude login; null: `<stack>-claude`. A named one (adopted) must exist. */
+  credentialsVolume: string | null;
+}
+
+/** One host folder or file mounted into the gateway container. */
+export interface BindMount {
+  /** Absolute path on this machine. */
+  source: string;
+  /** Absolute path in the container. */
+  target: string;
+  readOnly: boolean;
 }
 
 /** off: plain HTTP; local: a certificate from Gatehouse's own CA; custom: the user's certificate and key files. */
@@ -367,6 +380,8 @@ export type ErrorCode =
   | 'DATABASE_OFF'
   /** LiteLLM refused a key-management call or did not answer it. */
   | 'GATEWAY_REFUSED'
+  /** Taking over a running compose stack failed; the compose stack was put back as it was. */
+  | 'TAKEOVER_FAILED'
   | 'INTERNAL';
 
 /**

@@ -32,6 +32,8 @@ export const DEFAULT_SETTINGS: Settings = {
   startTimeoutSeconds: 120,
   database: { enabled: false, image: DEFAULT_DB_IMAGE, volume: null },
   tls: { mode: 'off', certFile: null, keyFile: null },
+  mounts: [],
+  credentialsVolume: null,
 };
 
 // Docker's own grammar for references is long; this catches the mistakes people make
@@ -63,6 +65,16 @@ const tlsFields = z.object({
   keyFile: absolutePath('an absolute path').nullable(),
 });
 
+const volumeName = z.string().max(255, 'is too long for a volume name').regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a Docker volume name');
+
+const bindMount = z
+  .object({
+    source: absolutePath('an absolute path on this machine'),
+    target: z.string().max(4096, 'is too long for a path').regex(/^\/[^:]*$/, 'must be an absolute path in the container (no ":")'),
+    readOnly: z.boolean(),
+  })
+  .strict();
+
 const L = SETTINGS_LIMITS;
 
 const settingsFields = z.object({
@@ -82,6 +94,8 @@ const settingsFields = z.object({
   startTimeoutSeconds: intBetween(L.startTimeoutSeconds, ' seconds'),
   database: databaseFields,
   tls: tlsFields,
+  mounts: z.array(bindMount).max(32, 'can hold at most 32 mounts'),
+  credentialsVolume: volumeName.nullable(),
 });
 
 /** Marks an issue about a secret in extraEnv: its fix points to the keychain, not to "correct it". */

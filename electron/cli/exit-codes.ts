@@ -58,6 +58,7 @@ const GENERAL_FIX: Record<ErrorCode, string> = {
   NOT_FOUND: 'List what exists first (e.g. `gatehouse warnings`), then use one of its ids.',
   DATABASE_OFF: 'Turn the database on with `gatehouse db enable`, then `gatehouse restart`.',
   GATEWAY_REFUSED: 'Check `gatehouse status` and the gateway\'s log: `gatehouse logs --since 5m`.',
+  TAKEOVER_FAILED: 'The compose stack runs again as before and nothing was deleted; fix the cause named above and run `gatehouse adopt` again.',
   INTERNAL: 'This is a bug in Gatehouse; please report it with the steps that led here.',
 };
 

@@ -17,7 +17,7 @@ export function stackContainerBase(o: {
   target: string;
   restart: { Name: string; MaximumRetryCount: number };
   /** Further volumes it mounts. */
-  moreMounts?: { Type: 'volume'; Source: string; Target: string }[];
+  moreMounts?: { Type: 'volume' | 'bind'; Source: string; Target: string; ReadOnly?: boolean }[];
 }): Pick<ContainerCreateSpec, 'HostConfig' | 'NetworkingConfig'> {
   return {
     HostConfig: {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Settings } from '../../../shared/api';
+import type { BindMount, Settings } from '../../../shared/api';
 import { gatewayUrl } from '../../../shared/network';
 import { LABELS, containerNameFor, stackLabels } from '../engine/labels';
 import type { ContainerCreateSpec, ContainerDetails } from '../engine/types';
@@ -19,6 +19,10 @@ export interface StackPlan {
   image: string;
   networkName: string;
   volumeName: string;
+  /** The credentials volume was named in the settings (a taken-over one): it must exist, Gatehouse never creates it. */
+  volumeAdopted: boolean;
+  /** Host folders mounted into the gateway (settings.mounts). */
+  mounts: BindMount[];
   containerName: string;
   bindAddress: string;
   port: number;
@@ -39,7 +43,9 @@ export function planStack(settings: Settings, overrides: StackPlan['overrides'] 
     stackName: s,
     image: settings.image,
     networkName: `${s}-net`,
-    volumeName: `${s}-claude`,
+    volumeName: settings.credentialsVolume ?? `${s}-claude`,
+    volumeAdopted: settings.credentialsVolume !== null,
+    mounts: (settings.mounts ?? []).map((m) => ({ ...m })),
     containerName: containerNameFor(s, 'gateway'),
     bindAddress: settings.bindAddress,
     port: settings.port,
@@ -130,7 +136,10 @@ export function gatewayCreateOptions(plan: StackPlan, secretEnv: Record<string, 
     target: CLAUDE_HOME,
     restart: { Name: 'unless-stopped', MaximumRetryCount: 0 },
     // The certificate and key, copied in before the start (services/gateway.ts afterCreate).
-    moreMounts: wantsTls(secretEnv) ? [{ Type: 'volume', Source: tlsVolumeName(plan.stackName), Target: TLS_MOUNT }] : [],
+    moreMounts: [
+      ...(wantsTls(secretEnv) ? [{ Type: 'volume' as const, Source: tlsVolumeName(plan.stackName), Target: TLS_MOUNT }] : []),
+      ...plan.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+    ],
   });
   return {
     name,
@@ -165,5 +174,8 @@ export function planDifferences(plan: StackPlan, info: ContainerDetails, wantedE
   if (info.HostConfig.NetworkMode !== plan.networkName) reasons.push(`network is ${info.HostConfig.NetworkMode}, expected ${plan.networkName}`);
   const mount = (info.Mounts ?? []).find((m) => m.Destination === CLAUDE_HOME);
   if (!mount || mount.Name !== plan.volumeName) reasons.push(`credentials volume is not ${plan.volumeName}`);
+  const binds = (info.Mounts ?? []).filter((m) => m.Type === 'bind').map((m) => `${m.Source}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`).sort();
+  const wantedBinds = plan.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`).sort();
+  if (binds.join('\n') !== wantedBinds.join('\n')) reasons.push('bind mounts differ from the settings\' mounts');
   return reasons;
 }

@@ -51,6 +51,15 @@ export class StackBase {
     };
     const volume = async (): Promise<boolean> => {
       const vol = (await this.engine.listVolumes({ name: [plan.volumeName] }, { signal })).find((v) => v.Name === plan.volumeName);
+      // A credentials volume named in the settings (a taken-over stack's) is used as it is, never made.
+      if (plan.volumeAdopted) {
+        if (vol) return false;
+        throw new GatehouseError(
+          'SETTINGS_INVALID',
+          `Invalid setting "credentialsVolume": the Docker volume ${plan.volumeName} does not exist, so the Claude login it should hold cannot be used.`,
+          'Check the name with `docker volume ls` and set the right one (`gatehouse settings set credentialsVolume NAME`), or go back to the default with `gatehouse settings unset credentialsVolume`.',
+        );
+      }
       if (vol && !belongsTo(vol.Labels, plan.stackName)) throw foreign('volume', plan.volumeName);
       if (vol) return false;
       await this.engine.createVolume({ Name: plan.volumeName, Labels: stackLabels(plan.stackName, 'credentials') }, { signal });

@@ -1,4 +1,4 @@
-import type { EventMap, PullProgress, StackStatus } from '../../../shared/api';
+import type { EventMap, StackStatus } from '../../../shared/api';
 import { isGatehouseError } from '../errors';
 import { fingerprint } from '../secrets/master-key';
 import type { StateStore } from '../state-store';
@@ -8,12 +8,14 @@ import type { DatabaseService } from '../services/database';
 import { verifyOptionsFor, type GatewayService, type SecretEnvProvider } from '../services/gateway';
 import type { StackPlan } from '../services/gateway-plan';
 import { checkBarrier, probeLiveness, type ReadinessProgress } from '../services/health';
-import type { EnsureHooks, EnsureOutcome } from '../services/service-spec';
+import type { EnsureOutcome } from '../services/service-spec';
 import { StackBase, type BaseCreated } from './base';
 import { StackMarksStore } from './marks';
+import { StackProgress } from './progress';
+import { gatewayStartHooks } from './start-hooks';
 import type { OperationQueue } from './operation-queue';
 import { StatusWatcher } from './status-watcher';
-import { describeStatus, type LiveProbe, type StackMarks, type Transient } from './status';
+import { describeStatus, type LiveProbe, type StackMarks } from './status';
 
 export type { SecretEnvProvider } from '../services/gateway';
 
@@ -49,19 +51,19 @@ export class StackController {
   readonly base: StackBase;
   private readonly marks: StackMarksStore;
   private readonly watcher: StatusWatcher;
-  private transient: Transient | null = null;
-  private lastContainer: ContainerDetails | null = null;
+  private readonly progress: StackProgress;
 
   constructor(private readonly opts: StackControllerOptions) {
     this.base = new StackBase(opts.engine);
     this.marks = new StackMarksStore(opts.state);
+    this.progress = new StackProgress(opts.events);
     this.watcher = new StatusWatcher(opts.engine, opts.events, {
       plan: () => this.plan(),
       status: () => this.status(),
       marks: (s) => this.marks.read(s),
       busy: () => opts.queue.busy() !== null,
-      inTransition: () => this.transient !== null,
-      lastContainer: () => this.lastContainer,
+      inTransition: () => this.progress.transient !== null,
+      lastContainer: () => this.progress.lastContainer,
       database: opts.database,
     });
   }
@@ -74,55 +76,10 @@ export class StackController {
     return this.opts.queue.runExclusive(label, fn, outer);
   }
 
-  private setTransient(plan: StackPlan, state: Transient['state'], detail: string | null, pull: PullProgress | null = null, waiting: ReadinessProgress | null = null): void {
-    if (!waiting) this.stopWaitTicker();
-    this.transient = { state, detail, pull, waiting };
-    this.emitTransient(plan);
-  }
-
-  private emitTransient(plan: StackPlan): void {
-    this.opts.events.emit(
-      'stack:status',
-      describeStatus({ plan, container: this.lastContainer, image: null, marks: {}, transient: this.transient, probe: null, now: Date.now(), healthcheckNote: null }),
-    );
-  }
-
-  private waitTicker: NodeJS.Timeout | null = null;
-
-  /**
-   * While the start waits on the gateway: the phase and what is expected, re-emitted every second
-   * so the app and the CLI show the time waited so far ("Waiting for the gateway — 3 s").
-   */
-  private waiting(plan: StackPlan, progress: ReadinessProgress): void {
-    this.setTransient(plan, 'starting', null, null, progress);
-    this.waitTicker ??= setInterval(() => {
-      if (this.transient?.waiting) this.emitTransient(plan);
-    }, 1000);
-    this.waitTicker.unref();
-  }
-
-  private stopWaitTicker(): void {
-    if (this.waitTicker) clearInterval(this.waitTicker);
-    this.waitTicker = null;
-  }
-
   /** Pulls the image when it is not on this machine, emitting 'pull:progress'. */
   async ensureImage(plan: StackPlan, signal?: AbortSignal): Promise<void> {
-    const engine = this.opts.engine;
-    if (await engine.inspectImage(plan.image, { signal })) return;
-    this.setTransient(plan, 'pulling', `Pulling ${plan.image}.`);
-    let last = 0;
-    const onProgress = (p: PullProgress) => {
-      this.transient = { state: 'pulling', detail: `Pulling ${plan.image}.`, pull: p };
-      this.opts.events.emit('pull:progress', p);
-      // The status event carries the progress too, at a calmer rate.
-      const now = Date.now();
-      if (now - last > 250 || p.percent === 100) {
-        last = now;
-        this.opts.events.emit('stack:status', describeStatus({ plan, container: null, image: null, marks: {}, transient: this.transient, probe: null, now }));
-      }
-    };
-    await engine.pullImage(plan.image, onProgress, { signal, action: `pull ${plan.image}` });
+    if (await this.opts.engine.inspectImage(plan.image, { signal })) return;
+    await this.opts.engine.pullImage(plan.image, this.progress.pulling(plan), { signal, action: `pull ${plan.image}` });
   }
 
   ensureBase(plan: StackPlan, signal?: AbortSignal): Promise<BaseCreated> {
@@ -144,12 +101,11 @@ export class StackController {
       const outcome = await this.startSteps(plan, signal);
       // With a database, healthy includes "database connected" in the gateway's readiness.
       await this.opts.database?.waitGatewayConnected(this.opts.gateway.probeUrl(plan), signal);
-      this.transient = null;
+      this.progress.clear();
       // Just verified (health + barrier): no need to probe again for the status it returns.
       return { status: await this.readyStatus(plan), outcome };
     } finally {
-      this.stopWaitTicker();
-      this.transient = null;
+      this.progress.clear();
       this.watcher.refresh(0);
     }
   }
@@ -166,7 +122,7 @@ export class StackController {
     const { engine, gateway } = this.opts;
     const [container, marks] = await Promise.all([gateway.inspect(plan.containerName), this.marks.read(plan.stackName)]);
     if (!container) return this.status(undefined, 'healthy');
-    this.lastContainer = container;
+    this.progress.lastContainer = container;
     const image = this.startImage?.Id === container.Image ? this.startImage : await engine.inspectImage(container.Image, { action: 'inspect the image' });
     const st = describeStatus({ plan, container, image, marks, transient: null, probe: 'healthy', now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan) });
     if (this.opts.database) st.database = await this.opts.database.status(gateway.probeUrl(plan));
@@ -189,8 +145,8 @@ export class StackController {
     try {
       await engine.ping(signal);
       // The database first (its password and DATABASE_URL go into the gateway's environment).
-      await this.opts.database?.up(signal, (detail) => this.setTransient(plan, 'starting', detail));
-      this.setTransient(plan, 'starting', 'Looking for the stack.');
+      await this.opts.database?.up(signal, (detail) => this.progress.set(plan, 'starting', detail));
+      this.progress.set(plan, 'starting', 'Looking for the stack.');
       // The keychain comes after Docker answered, so that "Docker is down" never creates a key for
       // nothing. From here the independent look-ups run side by side.
       let image: unknown;
@@ -203,71 +159,16 @@ export class StackController {
       if (made?.network) await this.base.removeNetworkIfUnused(plan);
       throw err;
     }
-    const readiness = { ...verifyOptionsFor(secretEnv, signal), onProgress: (p: ReadinessProgress) => this.waiting(plan, p) };
-    this.lastContainer = found;
+    const readiness = { ...verifyOptionsFor(secretEnv, signal), onProgress: (p: ReadinessProgress) => this.progress.waiting(plan, p) };
+    this.progress.lastContainer = found;
     try {
-      return await gateway.lifecycle.ensure(plan, secretEnv, readiness, found, this.startHooks(plan, marks, hasImage, signal), signal);
+      return await gateway.lifecycle.ensure(plan, secretEnv, readiness, found, gatewayStartHooks({ plan, marks, hasImage, signal, gateway, write: (patch) => this.marks.write(plan.stackName, patch), progress: this.progress, ensureImage: () => this.ensureImage(plan, signal), ensureBase: () => this.ensureBase(plan, signal) }), signal);
     } catch (err) {
       // The network is removed only when this attempt created it and nothing else uses it; the
       // credentials volume is never removed.
       if (created.network && !(await gateway.findGateway(plan).catch(() => null))) await this.base.removeNetworkIfUnused(plan);
       throw err;
     }
-  }
-
-  /** The stack's rules around the gateway's lifecycle: status lines, marks, an unsafe container kept. */
-  private startHooks(plan: StackPlan, marks: StackMarks, hasImage: boolean, signal: AbortSignal): EnsureHooks {
-    const { gateway } = this.opts;
-    const write = (patch: Partial<StackMarks>) => this.marks.write(plan.stackName, patch);
-    const markUnsafe = async (id: string, err: unknown): Promise<boolean> => {
-      if (!isGatehouseError(err, 'GATEWAY_UNSAFE')) return false;
-      await write({ unsafe: { containerId: id, detail: err.message } });
-      return true;
-    };
-    return {
-      extraDifferences: (existing) => (marks.unsafe?.containerId === existing.Id ? ['it failed the safety check before'] : []),
-      step: async (phase, why) => {
-        if (phase === 'verify-running') this.setTransient(plan, 'starting', 'The gateway is running; checking its health.');
-        if (phase === 'start-existing') {
-          if (marks.stoppedByUser) await write({ stoppedByUser: null });
-          this.setTransient(plan, 'starting', 'Starting the existing gateway container.');
-        }
-        if (phase === 'create') {
-          if (!hasImage) {
-            await this.ensureImage(plan, signal);
-          if (!hasImage) await gateway.inspectImage(plan, signal);
-            await gateway.inspectImage(plan, signal); // the pulled image's own healthcheck
-          }
-          this.setTransient(plan, 'starting', 'Creating the stack.');
-        }
-        if (phase === 'created') {
-          if (marks.stoppedByUser || marks.unsafe) await write({ stoppedByUser: null, unsafe: null });
-          this.setTransient(plan, 'starting', 'Waiting for the gateway to become healthy.');
-        }
-        if (phase === 'recreate') {
-          await this.ensureImage(plan, signal);
-          this.setTransient(plan, 'starting', `Recreating the gateway: ${(why ?? []).join('; ')}.`);
-          await this.ensureBase(plan, signal);
-        }
-      },
-      // verify() stopped an open gateway; remember why. Any other failure leaves it as it was.
-      runningFailed: async (id, err) => void (await markUnsafe(id, err)),
-      // An unsafe container is kept, stopped, and marked (status "unsafe"); any other container
-      // this attempt created is removed; an existing one is stopped again.
-      failed: async (id, err, createdHere) => {
-        if (await markUnsafe(id, err)) return true;
-        // Cleanup runs even when the start was cancelled: no signal here.
-        if (createdHere) await gateway.removeContainer(id).catch(() => undefined);
-        else {
-          await write({ stoppedByUser: id });
-          await gateway.stopContainer(id, 2).catch(() => undefined);
-        }
-        return false;
-      },
-      settingAside: async (old) => write({ stoppedByUser: old.Id }),
-      restoring: async () => write({ stoppedByUser: null }),
-      replaced: async () => write({ stoppedByUser: null, unsafe: null }),
-    };
   }
 
   /** Stops the gateway gracefully; cancels a start in progress first. Volumes are never deleted. */
@@ -285,8 +186,8 @@ export class StackController {
       await gateway.lifecycle.settleSetAside(plan, signal);
       const running = (await gateway.listGateways(plan, signal)).filter((g) => g.State === 'running' || g.State === 'restarting');
       if (running.length) {
-        this.lastContainer = await gateway.findGateway(plan, signal);
-        this.setTransient(plan, 'stopping', 'Stopping the gateway.');
+        this.progress.lastContainer = await gateway.findGateway(plan, signal);
+        this.progress.set(plan, 'stopping', 'Stopping the gateway.');
         for (const g of running) {
           await this.marks.write(plan.stackName, { stoppedByUser: g.Id });
           await gateway.stopContainer(g.Id, gateway.stopTimeoutS, signal);
@@ -294,10 +195,10 @@ export class StackController {
       }
       // The database after the gateway, so the gateway never runs without it.
       await this.opts.database?.down(signal);
-      this.transient = null;
+      this.progress.clear();
       return await this.status();
     } finally {
-      this.transient = null;
+      this.progress.clear();
       this.watcher.refresh(0);
     }
   }
@@ -307,11 +208,11 @@ export class StackController {
     const { engine, gateway } = this.opts;
     const plan = await this.plan();
     const [container, marks] = await Promise.all([gateway.findGateway(plan, signal), this.marks.read(plan.stackName)]);
-    this.lastContainer = container;
+    this.progress.lastContainer = container;
     let probe: LiveProbe = null;
     const health = container?.State.Health?.Status;
     // Docker's "starting" is no answer (the seed image's first check runs 30 s after start): probe.
-    const probeNow = !this.transient && container?.State.Running && !container.State.Restarting && health !== 'unhealthy';
+    const probeNow = !this.progress.transient && container?.State.Running && !container.State.Restarting && health !== 'unhealthy';
     // The keychain's key, when a gateway runs: what it holds must be that key (a locked keychain: unknown).
     let keychainProblem: string | null = null;
     const key = container?.State.Running && this.opts.currentKey
@@ -327,7 +228,7 @@ export class StackController {
     ]);
     if (probeNow) probe = knownProbe ?? probed;
     const keychainFingerprint = key ? fingerprint(key) : null;
-    const st = describeStatus({ plan, container, image, marks, transient: this.transient, probe, now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan), keychainFingerprint, keychainProblem });
+    const st = describeStatus({ plan, container, image, marks, transient: this.progress.transient, probe, now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan), keychainFingerprint, keychainProblem });
     if (this.opts.database) st.database = await this.opts.database.status(container?.State.Running ? gateway.probeUrl(plan) : null, signal);
     return st;
   }

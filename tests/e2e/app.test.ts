@@ -276,6 +276,9 @@ describe('desktop app in Chromium over the real bridge and core', { timeout: 8 *
     assert.ok(!left.includes(imported) && left.includes('LITELLM_LOG=INFO'), 'the key was scrubbed, the other lines kept');
     assert.equal(fs.statSync(envFile).mode & 0o777, 0o640, 'the file keeps its mode');
     assert.ok(!(await page.content()).includes(imported), 'the page never held the key');
+    // As the import result says: restart the gateway so it runs with the imported key.
+    await core.stack.stop();
+    await core.stack.start();
     // The Dashboard shows the database next to the gateway when the status carries one (pushed
     // through the real bridge as the core would; the database itself has its own suites). A
     // second window without the app session: no real status event replaces the pushed one.

@@ -139,38 +139,8 @@ export async function importEnvFile(
 
   let scrubbed = false;
   if (options.scrub) {
-    const names: string[] = [...values.keys()].filter((n) => parsed.entries.some((e) => e.name === n));
-    // The seed's .env repeats the database password inside DATABASE_URL; Gatehouse builds that
-    // URL from the keychain at launch, so it goes too.
-    const url = envValue(parsed, 'DATABASE_URL');
-    if (url && urlEmbedsSecret(url, [...values.values()])) {
-      names.push('DATABASE_URL');
-      warnings.push('DATABASE_URL held the database password, so it was removed too; Gatehouse builds it from the keychain when it starts the database.');
-    }
-    const next = scrubEnvText(parsed, names, (name) =>
-      name === 'DATABASE_URL'
-        ? 'removed by Gatehouse (gatehouse key import --scrub): it held the database password, now in the OS keychain'
-        : 'moved to the OS keychain by Gatehouse (gatehouse key import --scrub)',
-    );
-    try {
-      const st = await fs.stat(real);
-      if (real !== abs) warnings.push(`${abs} is a symbolic link; the file it points to, ${real}, was scrubbed and the link kept.`);
-      if (st.nlink > 1) {
-        // A rename would give this name a new file and leave the secrets in the other names of
-        // the old one: write the same file in place instead, so every name shows the scrub.
-        await rewriteFileInPlace(real, next);
-        warnings.push(`${real} has ${st.nlink} hard links (names of one file); all of them now show the scrubbed text, but copies made earlier (backups, other checkouts) still hold the secrets: rotate the key.`);
-      } else {
-        await rewriteFileKeepingMode(real, next);
-      }
-      scrubbed = true;
-    } catch (err) {
-      throw importFailed(
-        `The secrets were imported into the keychain, but ${real} could not be rewritten (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it still holds them in plaintext.`,
-        'Make the file and its folder writable and run the import again with --scrub, or delete those lines by hand.',
-        err,
-      );
-    }
+    await scrubEnvSecrets(abs, real, parsed, [...values.values()], [...values.keys()], warnings, 'gatehouse key import --scrub');
+    scrubbed = true;
   }
   return {
     file: abs,
@@ -182,4 +152,43 @@ export async function importEnvFile(
     warnings,
     scrubbed,
   };
+}
+
+/**
+ * Removes the lines of `names` from a .env whose values are now in the keychain, and DATABASE_URL
+ * when it embeds one of `secrets` (the seed repeats the database password there; Gatehouse builds
+ * that URL from the keychain at launch). `real` is the file behind `abs` (a symbolic link is
+ * scrubbed at its target); a file with several hard links is rewritten in place. Warnings are
+ * added to `warnings`; a failure is IMPORT_FAILED saying the file still holds the secrets.
+ */
+export async function scrubEnvSecrets(abs: string, real: string, parsed: ReturnType<typeof parseEnvFile>, secrets: string[], moved: string[], warnings: string[], command: string): Promise<void> {
+  const names: string[] = moved.filter((n) => parsed.entries.some((e) => e.name === n));
+  const url = envValue(parsed, 'DATABASE_URL');
+  if (url && urlEmbedsSecret(url, secrets)) {
+    names.push('DATABASE_URL');
+    warnings.push('DATABASE_URL held the database password, so it was removed too; Gatehouse builds it from the keychain when it starts the database.');
+  }
+  const next = scrubEnvText(parsed, names, (name) =>
+    name === 'DATABASE_URL'
+      ? `removed by Gatehouse (${command}): it held the database password, now in the OS keychain`
+      : `moved to the OS keychain by Gatehouse (${command})`,
+  );
+  try {
+    const st = await fs.stat(real);
+    if (real !== abs) warnings.push(`${abs} is a symbolic link; the file it points to, ${real}, was scrubbed and the link kept.`);
+    if (st.nlink > 1) {
+      // A rename would give this name a new file and leave the secrets in the other names of
+      // the old one: write the same file in place instead, so every name shows the scrub.
+      await rewriteFileInPlace(real, next);
+      warnings.push(`${real} has ${st.nlink} hard links (names of one file); all of them now show the scrubbed text, but copies made earlier (backups, other checkouts) still hold the secrets: rotate the key.`);
+    } else {
+      await rewriteFileKeepingMode(real, next);
+    }
+  } catch (err) {
+    throw importFailed(
+      `The secrets were imported into the keychain, but ${real} could not be rewritten (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it still holds them in plaintext.`,
+      'Make the file and its folder writable and run the import again with --scrub, or delete those lines by hand.',
+      err,
+    );
+  }
 }

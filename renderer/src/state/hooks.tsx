@@ -53,6 +53,8 @@ export function useError(): { error: ErrorPayload | null; report: (e: ErrorPaylo
 export interface ActionOptions {
   /** Failures that are not faults to report (a start the user cancelled). */
   ignore?: (e: ErrorPayload) => boolean;
+  /** A load the user did not ask for (an event, a view opening): it leaves a shown error notice alone. */
+  background?: boolean;
 }
 
 export interface Action<A extends unknown[], R> {
@@ -81,7 +83,7 @@ export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>
 
   const run = useCallback(
     async (...args: A): Promise<R | undefined> => {
-      store.clearError();
+      if (!latest.current.opts.background) store.clearError();
       setRunning((n) => n + 1);
       try {
         return await latest.current.fn(...args);

@@ -14,7 +14,7 @@ export function LogsView() {
   const [warnings, setWarnings] = useState<WarningGroup[]>([]);
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ lines: null, warnings: null });
 
-  const load = useAction(async () => setWarnings(await call('warnings:list')));
+  const load = useAction(async () => setWarnings(await call('warnings:list')), { background: true });
   const loadWarnings = useCallback(() => void load.run(), [load]);
   useEffect(() => {
     loadWarnings();

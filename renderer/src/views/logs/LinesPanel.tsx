@@ -21,7 +21,7 @@ export function LinesPanel() {
   const index = useRef(new LevelIndex());
 
   // The backlog the core already holds (redacted); new lines arrive as events.
-  const backlog = useAction(async () => logStore.loadBacklog((await call('logs:query', { limit: 100_000 })).entries));
+  const backlog = useAction(async () => logStore.loadBacklog((await call('logs:query', { limit: 100_000 })).entries), { background: true });
   useEffect(() => {
     void backlog.run();
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, runCli, stackContainers, stackNetworks, stackVolumes, testStack, type TestStack } from './stack-helpers';
+import { docker, PLAIN, runCli, SEED, stackContainers, stackNetworks, stackVolumes, testStack, type TestStack } from './stack-helpers';
 import { LABELS } from '../../electron/core/engine/labels';
 
 describe('gatehouse remove', () => {
@@ -46,6 +46,11 @@ describe('gatehouse remove', () => {
 
     const status = JSON.parse((await runCli(['status', '--json'], t.env)).stdout) as { state: string };
     assert.equal(status.state, 'absent');
+    // The database is off: db status --json still prints an object that says so.
+    const db = await runCli(['db', 'status', '--json'], t.env);
+    assert.equal(db.code, 0, db.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(db.stdout)).sort(), ['detail', 'enabled']);
+    assert.equal(JSON.parse(db.stdout).enabled, false);
     // Removing again is fine: nothing left to remove.
     const again = await runCli(['remove', '--json'], t.env);
     assert.equal(again.code, 0, again.stderr);
@@ -55,6 +60,11 @@ describe('gatehouse remove', () => {
   test('volumes only with --volumes --confirm STACK; a wrong or missing name removes nothing', async () => {
     const started = await runCli(['start'], t.env);
     assert.equal(started.code, 0, started.stderr);
+    // A value from a GATEHOUSE_* variable is named as such in the recreate reason.
+    const recreated = await runCli(['start'], { ...t.env, GATEHOUSE_IMAGE: SEED });
+    assert.equal(recreated.code, 0, recreated.stderr);
+    assert.match(recreated.stderr, new RegExp(`image is ${PLAIN}, GATEHOUSE_IMAGE says ${SEED}`));
+    assert.doesNotMatch(recreated.stderr, /settings say/);
     const cases: [string[], RegExp][] = [
       [['remove', '--volumes'], /needs the stack's name as confirmation[\s\S]*fix: Run `gatehouse remove --volumes --confirm t-remove-/],
       [['remove', '--volumes', '--confirm', 'gatehouse'], /--confirm "gatehouse" is not the stack's name/],

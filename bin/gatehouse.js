@@ -1,7 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 'use strict';
 // Installed entry point: the bundled CLI, dist/cli.cjs (npm run build; scripts/build-cli.mjs).
 // From a checkout, `npm run --silent gatehouse -- …` runs the TypeScript sources directly.
+//
+// The `--` in the interpreter line: Node (20, 22 and later alike) reads a `--env-file PATH` anywhere
+// in its argv, also after the script, and exits with "node: PATH: not found" before any JavaScript
+// runs, which would swallow `gatehouse key import --env-file PATH`; Node stops looking at `--`.
 //
 // Node's own compile cache (module.enableCompileCache, Node 22.1+) keeps V8's compiled code of the
 // bundle in the user's cache folder, so later runs skip most of the parsing and compiling. Measured

@@ -80,6 +80,16 @@ describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, compile cache)', (
     assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 7), 'rewritten with real cached data');
   });
 
+  test('run as an installed command (its interpreter line), `key import --env-file PATH` reaches Gatehouse, not Node', async () => {
+    // Node reads `--env-file` anywhere in its argv and would stop with "node: PATH: not found" (exit 9).
+    const missing = path.join(cacheHome, 'missing.env');
+    const r = await run([BIN, 'key', 'import', '--env-file', missing], env);
+    assert.notEqual(r.code, 9, r.stderr);
+    assert.doesNotMatch(r.stderr, /^node: /m);
+    assert.match(r.stderr, /IMPORT_FAILED/);
+    assert.match(r.stderr, /missing\.env/);
+  });
+
   test('GATEHOUSE_COMPILE_CACHE=0 runs without a cache and writes none', async () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-clibundle-nocache-'));
     try {

@@ -7,6 +7,8 @@ import { AppStore, type ViewId } from './state/app-store';
 import { AppStoreProvider, useAppState, useAppStore, useError, useView } from './state/hooks';
 import { Dashboard } from './views/Dashboard';
 import { KeyView } from './views/KeyView';
+import { ConnectView } from './views/ConnectView';
+import { ClientsView } from './views/ClientsView';
 import { LogsView } from './views/LogsView';
 import { SecurityView } from './views/SecurityView';
 import { SettingsView } from './views/SettingsView';
@@ -17,6 +19,8 @@ export type { ViewId } from './state/app-store';
 const VIEWS: { id: ViewId; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'key', label: 'Key' },
+  { id: 'connect', label: 'Connect' },
+  { id: 'clients', label: 'Clients' },
   { id: 'security', label: 'Security' },
   { id: 'logs', label: 'Logs' },
   { id: 'settings', label: 'Settings' },
@@ -155,6 +159,8 @@ function Shell() {
         />
         {view === 'dashboard' && <Dashboard />}
         {view === 'key' && <KeyView />}
+        {view === 'connect' && <ConnectView />}
+        {view === 'clients' && <ClientsView />}
         {view === 'security' && <SecurityView />}
         {view === 'logs' && <LogsView />}
         {view === 'settings' && <SettingsView />}

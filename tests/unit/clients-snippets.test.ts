@@ -104,3 +104,12 @@ test('list and test output', () => {
   assert.match(failed, /Fix:\s+Make a token with `claude setup-token`/);
   assert.match(failed, /Gateway said:\s+Please run \/login/);
 });
+
+test('a client key printed by the gateway is redacted by the log pipeline\'s shape rule (LiteLLM virtual keys are sk- + URL-safe base64)', async () => {
+  const { Redactor } = await import('../../electron/core/logs/redactor');
+  const crypto = await import('node:crypto');
+  const clientKey = 'sk-' + crypto.randomBytes(16).toString('base64url');
+  const out = new Redactor().redact(`12:00:00 - LiteLLM Proxy:DEBUG: auth.py:1 - checking key ${clientKey} for route /v1/models`);
+  assert.equal(out.includes(clientKey), false);
+  assert.match(out, /\[REDACTED:sk-key\]/);
+});

@@ -1,7 +1,7 @@
 import type { ErrorPayload, KeyInfo, Settings, SettingsPatch, StackStatus } from '../../../shared/api';
 import { call, errorOf } from '../bridge';
 
-export type ViewId = 'dashboard' | 'key' | 'security' | 'logs' | 'settings';
+export type ViewId = 'dashboard' | 'key' | 'connect' | 'clients' | 'security' | 'logs' | 'settings';
 
 export interface AppState {
   view: ViewId;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { DatabaseState, DatabaseStatus, PullProgress, StackState } from '../../../shared/api';
 import { call, useEvent } from '../bridge';
 import { Badge, Button, Card, ViewTitle } from '../components';
+import { ChainTestCard } from './clients/ChainTestCard';
 import { formatBytes, formatDuration, isLoopback } from '../format';
 import { useAction, useAppStore, useStatus } from '../state/hooks';
 
@@ -132,6 +133,8 @@ export function Dashboard() {
         </div>
         <p className="muted small">Clients send the master key as <code>Authorization: Bearer …</code>. Copy it from the Key view.</p>
       </Card>
+
+      {status?.state === 'healthy' && <ChainTestCard />}
 
       <Card title="Details" id="details">
         <dl className="facts">

@@ -178,7 +178,7 @@ export class KeyRotation {
     // Created before the old one stops, so the gateway is down only for stop + start + boot.
     const id = await gateway.createGateway(plan, secretEnv);
     this.abortPoint(5);
-    // Graceful stop (SIGTERM, in-flight requests finish, SIGKILL after STOP_TIMEOUT_S). The new
+    // Graceful stop (SIGTERM, in-flight requests finish, SIGKILL after the gateway's stop timeout). The new
     // container is started as soon as the old process has exited, while Docker still tears the
     // old one down (~100–250 ms); a start that finds the port still held retries once the stop
     // call has returned. The outage is then exit + start + boot, not exit + teardown + start + boot.

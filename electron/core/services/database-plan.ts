@@ -75,6 +75,9 @@ export const DATABASE_HEALTHCHECK = {
   StartPeriod: 120_000_000_000,
 };
 
+/** PostgreSQL finishes its transaction log on SIGINT: it gets longer than the gateway before SIGKILL. */
+export const DATABASE_STOP_TIMEOUT_S = 30;
+
 /** Once the database runs: Docker restarts it after a crash and after a reboot, as compose does. */
 export const RUNNING_RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 };
 
@@ -91,7 +94,7 @@ export function databaseCreateOptions(plan: DatabasePlan, password: string): Con
     Healthcheck: DATABASE_HEALTHCHECK,
     // PostgreSQL's "fast" shutdown: finish the transaction log and exit cleanly.
     StopSignal: 'SIGINT',
-    StopTimeout: 30,
+    StopTimeout: DATABASE_STOP_TIMEOUT_S,
     // No published port: only the gateway, on the stack's network, talks to the database.
     // No restarts until the first start is verified (a database that cannot start would
     // otherwise loop and hide its exit code); then DatabaseService sets RUNNING_RESTART_POLICY.

@@ -2,7 +2,7 @@ import type { DatabaseStatus } from '../../../shared/api';
 import { GatehouseError } from '../errors';
 import { engineReason, engineStatus } from '../engine/connection';
 import type { DockerEvent } from '../engine/events';
-import { LABELS, belongsTo, stackLabels } from '../engine/labels';
+import { LABELS, stackLabels } from '../engine/labels';
 import type { ContainerDetails, DockerEngine } from '../engine/types';
 import type { SettingsStore } from '../settings';
 import type { SecretStore } from '../secrets/secret-store';
@@ -10,17 +10,12 @@ import { ensureSaltKey } from '../secrets/salt-key';
 import { askGateway, failed, startFailure, verifyPassword, waitGatewayConnected, waitReady } from './database-checks';
 import { adoptDatabaseVolume, checkVolume, removeDatabaseData } from './database-data';
 import { createDatabasePassword, readDatabasePassword } from './database-password';
-import { DATA_VOLUME_ROLE, RUNNING_RESTART_POLICY, databaseCreateOptions, databaseGatewayEnv, databasePlanDifferences, planDatabase, type DatabasePlan } from './database-plan';
-import { describeDatabaseStatus, parseReadiness, type DatabaseDeath, type GatewayDbReport } from './database-status';
+import { DATABASE_STOP_TIMEOUT_S, DATA_VOLUME_ROLE, RUNNING_RESTART_POLICY, databaseCreateOptions, databaseGatewayEnv, databasePlanDifferences, planDatabase, type DatabasePlan } from './database-plan';
+import { describeDatabaseStatus, type DatabaseDeath } from './database-status';
 import { sleep } from '../../../shared/sleep';
-import { httpGet } from './http-probe';
 import { ServiceLifecycle } from './lifecycle';
 import type { EnsureHooks, ServiceSpec } from './service-spec';
 
-/** PostgreSQL finishes its transaction log on SIGINT; give it longer than the gateway. */
-const DATABASE_STOP_TIMEOUT_S = 30;
-/** How long start waits for the gateway to report "database connected" once it is healthy. */
-const CONNECTED_TIMEOUT_MS = 20_000;
 
 export interface DatabaseServiceOptions {
   engine: DockerEngine;

@@ -1,0 +1,195 @@
+/**
+ * `gatehouse adopt` against a real seed-shaped compose stack (tests/fixtures/seed-compose) run by
+ * Debian's docker-compose 1.29: the plan changes nothing; a takeover whose new gateway fails its
+ * start puts the compose stack back (running, same key, same data) with keychain and settings as
+ * before; a takeover that succeeds keeps the key, port, Claude login, mounts and database data.
+ * One compose project for the three steps (2 CPUs are shared): each step starts from the state the
+ * previous one proved.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
+import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
+import { tarArchive } from '../../electron/core/tls/container-files';
+import { COMPOSE_LABELS } from '../../electron/core/takeover/detect';
+import { ROOT, docker, freePort, rand, removeStackObjects, runCli, runCommand, stackContainers } from './stack-helpers';
+import { dbGet, dbPut, request } from './database-helpers';
+
+const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'seed-compose');
+const project = `ghtakeover${rand()}`;
+const stack = `t-takeover-${rand()}`;
+const service = `gatehouse-test-${stack}`;
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-takeover-home-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-takeover-seed-'));
+const masterKey = `sk-${crypto.randomBytes(24).toString('hex')}`;
+const pgPassword = crypto.randomBytes(18).toString('base64url');
+const claudeToken = `sk-ant-oat01-${crypto.randomBytes(60).toString('base64url')}`;
+const store = new KeytarSecretStore(service);
+let port = 0;
+let composeEnv: NodeJS.ProcessEnv = {};
+// No GATEHOUSE_PORT / GATEHOUSE_IMAGE: the takeover's settings are what is tested.
+const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_STACK: stack, GATEHOUSE_KEYCHAIN_SERVICE: service };
+const settingsFile = path.join(home, 'settings.json');
+
+function compose(args: string[], timeoutMs = 120_000) {
+  return runCommand(['docker-compose', '-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...args], composeEnv, timeoutMs, `docker-compose ${args.join(' ')}`);
+}
+
+async function waitForKey(ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const r = await request(port, 'GET', '/v1/models', masterKey);
+      if (r.status === 200) return;
+      last = String(r.status);
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no 200 with the key on ${port} within ${ms} ms (${last})`);
+}
+
+async function composeContainers() {
+  return docker.listContainers({ all: true, filters: { label: [`${COMPOSE_LABELS.project}=${project}`] } });
+}
+
+before(async () => {
+  fs.cpSync(FIXTURE, dir, { recursive: true });
+  port = await freePort();
+  composeEnv = { ...process.env, GATEHOUSE_TEST_PORT: String(port), POSTGRES_PASSWORD: pgPassword };
+  // The seed's .env; the stand-in boots in 8 s (the rollback step's Gatehouse start gives up before).
+  fs.writeFileSync(
+    path.join(dir, '.env'),
+    [
+      `LITELLM_MASTER_KEY=${masterKey}`,
+      `POSTGRES_PASSWORD=${pgPassword}`,
+      `DATABASE_URL=postgresql://llmproxy:${pgPassword}@db:5432/litellm`,
+      `CLAUDE_CODE_OAUTH_TOKEN=${claudeToken}`,
+      'STORE_MODEL_IN_DB=True',
+      'LITELLM_LOG=INFO',
+      'STANDIN_BOOT_MS=8000',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const up = await compose(['up', '-d']);
+  assert.equal(up.code, 0, up.stderr);
+  await waitForKey(90_000);
+  // The Claude login, as `claude login` inside the seed container would have left it.
+  const gw = (await composeContainers()).find((c) => c.Labels[COMPOSE_LABELS.service] === 'litellm');
+  assert.ok(gw);
+  await docker.getContainer(gw.Id).putArchive(tarArchive([{ name: '.credentials.json', content: '{"claudeAiOauth":{"accessToken":"x"}}', mode: 0o600, uid: 1000, gid: 1000 }]), { path: '/home/claude/.claude' });
+  // PostgreSQL's first start (initdb) may still be under way.
+  for (let i = 0; ; i++) {
+    try {
+      await dbPut(port, masterKey, 'seed-row', 'kept');
+      break;
+    } catch (err) {
+      if (i > 120) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+});
+
+after(async () => {
+  await removeStackObjects(stack);
+  // Never -v: the volumes are removed by name below, after everything else.
+  await compose(['down'], 60_000).catch(() => undefined);
+  for (const account of Object.values(ACCOUNTS)) await store.delete(account).catch(() => false);
+  for (const v of [`${project}_claude-auth`, `${project}_postgres_data`]) await docker.getVolume(v).remove().catch(() => undefined);
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gatehouse adopt with a seed compose stack', { timeout: 600_000 }, () => {
+  test('without --yes: the plan, and nothing changed', async () => {
+    const r = await runCli(['adopt', project, '--json'], env, { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(masterKey) && !r.stdout.includes(pgPassword) && !r.stdout.includes(claudeToken), 'no secret in the plan');
+    const { applied, plan } = JSON.parse(r.stdout);
+    assert.equal(applied, false);
+    assert.equal(plan.port, port);
+    assert.deepEqual(plan.fromInterfaces, ['0.0.0.0']);
+    assert.equal(plan.bindAddress, '127.0.0.1');
+    assert.match(plan.exposureLoss, /lose access/);
+    assert.equal(plan.credentialsVolume, `${project}_claude-auth`);
+    assert.equal(plan.claudeLoginPresent, true);
+    assert.deepEqual(plan.database, { image: 'gatehouse-test/postgres:15', volume: `${project}_postgres_data` });
+    assert.deepEqual(plan.extraEnv, { LITELLM_LOG: 'INFO', STANDIN_BOOT_MS: '8000', STORE_MODEL_IN_DB: 'True' });
+    assert.deepEqual(
+      plan.mounts.map((m: { target: string; readOnly: boolean }) => [m.target, m.readOnly]).sort(),
+      [['/app/config', true], ['/app/providers', true]],
+    );
+    assert.equal(plan.saltFromMasterKey, true);
+    assert.deepEqual(plan.secrets.map((s: { name: string }) => s.name).sort(), ['CLAUDE_CODE_OAUTH_TOKEN', 'DATABASE_URL', 'LITELLM_MASTER_KEY', 'POSTGRES_PASSWORD']);
+    assert.equal(await store.get(ACCOUNTS.masterKey), null);
+    assert.equal(fs.existsSync(settingsFile), false);
+    assert.ok((await composeContainers()).every((c) => c.State === 'running'));
+  });
+
+  test('the new gateway fails its start: the compose stack runs again with the same key, keychain and settings as before', async () => {
+    // Gatehouse gives up after 3 s; the gateway needs 8 s to boot.
+    fs.writeFileSync(settingsFile, JSON.stringify({ startTimeoutSeconds: 3 }, null, 2));
+    const settingsBefore = fs.readFileSync(settingsFile, 'utf8');
+    const r = await runCli(['adopt', project, '--yes', '--json'], env, { timeoutMs: 240_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /\(error code TAKEOVER_FAILED\)/);
+    assert.match(r.stderr, /failed at "start Gatehouse's stack"/);
+    assert.match(r.stderr, /runs again as before/);
+    assert.ok(!(r.stdout + r.stderr).includes(masterKey));
+    // The compose stack: running, the same key answers, the same data.
+    const cs = await composeContainers();
+    assert.equal(cs.length, 2);
+    assert.ok(cs.every((c) => c.State === 'running'), JSON.stringify(cs.map((c) => [c.Names, c.State])));
+    await waitForKey(30_000);
+    assert.equal((await request(port, 'GET', '/v1/models', null)).status, 401);
+    assert.equal(await dbGet(port, masterKey, 'seed-row'), 'kept');
+    // Gatehouse: no container left, keychain and settings as before.
+    assert.deepEqual(await stackContainers(stack), []);
+    for (const account of Object.values(ACCOUNTS)) assert.equal(await store.get(account), null, account);
+    assert.equal(fs.readFileSync(settingsFile, 'utf8'), settingsBefore);
+  });
+
+  test('--yes --scrub: the same key on the same port, the Claude login, mounts and data kept, the compose containers gone, no volume deleted', async () => {
+    fs.rmSync(settingsFile, { force: true });
+    const r = await runCli(['adopt', '--yes', '--scrub', '--json'], env, { timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.applied, true);
+    assert.equal(result.scrubbed, true);
+    assert.equal(result.verified.length, 4, result.verified.join('\n'));
+    // Clients of http://127.0.0.1:PORT keep working with the old key.
+    assert.equal((await request(port, 'GET', '/v1/models', masterKey)).status, 200);
+    assert.equal((await request(port, 'GET', '/v1/models', null)).status, 401);
+    assert.equal(await dbGet(port, masterKey, 'seed-row'), 'kept');
+    assert.equal(await store.get(ACCOUNTS.masterKey), masterKey);
+    assert.equal(await store.get(ACCOUNTS.databasePassword), pgPassword);
+    assert.equal(await store.get(ACCOUNTS.claudeToken), claudeToken);
+    assert.equal(await store.get(ACCOUNTS.saltKey), masterKey);
+    // Gatehouse's gateway: on 127.0.0.1, the compose volumes and read-only binds.
+    const gw = (await stackContainers(stack)).find((c) => c.Labels['io.gatehouse.role'] === 'gateway');
+    assert.ok(gw);
+    const info = await docker.getContainer(gw.Id).inspect();
+    assert.equal(info.HostConfig.PortBindings['4000/tcp'][0].HostIp, '127.0.0.1');
+    const mounts = info.Mounts.map((m) => `${m.Type}:${m.Name ?? path.basename(m.Source)}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`).sort();
+    assert.deepEqual(mounts, [`bind:config:/app/config:ro`, `bind:providers:/app/providers:ro`, `volume:${project}_claude-auth:/home/claude/.claude:rw`]);
+    // The compose containers are gone; every volume is still there.
+    assert.deepEqual(await composeContainers(), []);
+    for (const v of [`${project}_claude-auth`, `${project}_postgres_data`]) assert.ok(await docker.getVolume(v).inspect());
+    // The .env: secrets and DATABASE_URL scrubbed, the rest kept.
+    const text = fs.readFileSync(path.join(dir, '.env'), 'utf8');
+    for (const secret of [masterKey, pgPassword, claudeToken]) assert.ok(!text.includes(secret));
+    assert.match(text, /^STORE_MODEL_IN_DB=True$/m);
+    assert.match(text, /^LITELLM_LOG=INFO$/m);
+    // Nothing secret in the settings.
+    const saved = fs.readFileSync(settingsFile, 'utf8');
+    for (const secret of [masterKey, pgPassword, claudeToken]) assert.ok(!saved.includes(secret));
+    assert.equal(JSON.parse(saved).credentialsVolume, `${project}_claude-auth`);
+  });
+});

@@ -118,7 +118,7 @@ test('Docker unreachable: the checks that need Docker warn with the endpoint nam
   const core = await w.core(w.stack('nodocker'), { DOCKER_HOST: 'unix:///nonexistent.sock' });
   await core.keys.ensure();
   const r = await core.security.run();
-  assert.equal(r.checks.length, 14);
+  assert.equal(r.checks.length, 15);
   assert.equal(byId(r, 'key-drift').status, 'warn');
   assert.match(byId(r, 'key-drift').finding, /nonexistent\.sock/);
   assert.equal(byId(r, 'docker-access').status, 'warn');
@@ -168,7 +168,7 @@ test('`gatehouse security`: every check with its status, finding and fix; exit 2
   assert.equal(warning.code, 1, warning.out);
   const report = JSON.parse(warning.out) as SecurityReport;
   assert.equal(report.worst, 'warn');
-  assert.equal(report.checks.length, 14);
+  assert.equal(report.checks.length, 15);
   assert.ok(report.checks.every((c) => c.status !== 'fail'));
   assert.ok(!warning.out.includes(key) && !warning.err.includes(key));
 

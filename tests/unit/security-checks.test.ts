@@ -59,6 +59,7 @@ function goodFacts(): SecurityFacts {
     },
     keyMaxAgeDays: 90,
     tls: { mode: 'off', certificate: null, problem: null },
+    extraEnvNames: [],
   };
 }
 
@@ -68,10 +69,10 @@ function check(f: SecurityFacts, id: string) {
   return c;
 }
 
-test('all fourteen checks pass on a well-run gateway, each with a sentence and no fix', () => {
+test('all fifteen checks pass on a well-run gateway, each with a sentence and no fix', () => {
   const checks = evaluate(goodFacts());
-  assert.equal(checks.length, 14);
-  assert.equal(new Set(checks.map((c) => c.id)).size, 14);
+  assert.equal(checks.length, 15);
+  assert.equal(new Set(checks.map((c) => c.id)).size, 15);
   for (const c of checks) {
     assert.equal(c.status, 'pass', `${c.id}: ${c.finding}`);
     assert.match(c.finding, /\.$/);
@@ -245,6 +246,19 @@ test('13 app hardening: absent (CLI) is skipped; a sandbox turned off fails', ()
   const g = goodFacts();
   g.app!.sandbox = false;
   assert.equal(check(g, 'app-hardening').status, 'fail');
+});
+
+test('extra environment: plain settings pass; a proxy, a base URL or injected code warns, naming the variables', () => {
+  const f = goodFacts();
+  assert.equal(check(f, 'extra-env').status, 'pass');
+  f.extraEnvNames = ['LITELLM_LOG', 'STORE_MODEL_IN_DB'];
+  assert.equal(check(f, 'extra-env').status, 'pass');
+  f.extraEnvNames = ['LITELLM_LOG', 'HTTPS_PROXY', 'ANTHROPIC_BASE_URL', 'LD_PRELOAD'];
+  const c = check(f, 'extra-env');
+  assert.equal(c.status, 'warn');
+  assert.match(c.finding, /HTTPS_PROXY, ANTHROPIC_BASE_URL, LD_PRELOAD/);
+  assert.doesNotMatch(c.finding, /LITELLM_LOG/);
+  assert.match(c.fix ?? '', /gatehouse settings unset extraEnv\.HTTPS_PROXY/);
 });
 
 test('Docker unreachable: the checks that need it warn with the reason instead of throwing', () => {

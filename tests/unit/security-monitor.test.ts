@@ -28,6 +28,7 @@ function facts(open: boolean): SecurityFacts {
     app: null,
     keyMaxAgeDays: 90,
     tls: { mode: 'off', certificate: null, problem: null },
+    extraEnvNames: [],
   };
 }
 

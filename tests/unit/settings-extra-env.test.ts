@@ -28,7 +28,8 @@ describe('extraEnv names', () => {
   });
 
   it('allows a switch or a small number under such a name: it cannot be a credential', () => {
-    for (const [name, value] of [['STANDIN_LEAK_KEY', '1'], ['DISABLE_KEY_CHECK', 'true'], ['MAX_TOKEN_AGE', '30'], ['OPENAI_API_KEY', '']]) {
+    const flags: [string, string][] = [['STANDIN_LEAK_KEY', '1'], ['DISABLE_KEY_CHECK', 'true'], ['MAX_TOKEN_AGE', '30'], ['OPENAI_API_KEY', '']];
+    for (const [name, value] of flags) {
       assert.equal(secretNameReason(name, value), null, `${name}=${value}`);
     }
     assert.ok(secretNameReason('OPENAI_API_KEY', 'abc123'), 'any other text is refused');

@@ -3,6 +3,7 @@ import type { CheckStatus, FixAction, SecurityCheck } from '../../../shared/api'
 import { MIN_KEY_BITS } from '../secrets/key-strength';
 import type { PlaintextHit, SecurityFacts } from './facts';
 import { isAllInterfaces, isLoopback, reachableFromOutside, urlFor } from './exposure';
+import { redirectWarning } from '../../../shared/extra-env-policy';
 
 /**
  * The security checks: each a pure function of the gathered facts, so that every verdict can be
@@ -329,6 +330,17 @@ export const containerHardeningCheck: Check = (f) => {
   return result('container-hardening', t, 'pass', `The gateway container is not privileged, mounts no engine socket, has its own network (${g.networkMode}) and runs as user ${user}.`);
 };
 
+/** Secrets never get into extraEnv (the settings schema refuses them); what may, and is worth a look, redirects traffic or loads code. */
+export const extraEnvCheck: Check = (f) => {
+  const t = 'Extra environment';
+  const flagged = f.extraEnvNames.filter((name) => redirectWarning(name) !== null);
+  if (!flagged.length) {
+    return result('extra-env', t, 'pass', f.extraEnvNames.length ? `The gateway's extra environment (${listShort(f.extraEnvNames)}) neither redirects its traffic nor loads code into it.` : 'The gateway gets no extra environment.');
+  }
+  return result('extra-env', t, 'warn', `The gateway's extra environment sends its requests elsewhere or loads code into it: ${flagged.join(', ')}. Whatever they point to sees the traffic, and the credentials it carries.`,
+    `Keep them only if you trust what they point to; otherwise \`gatehouse settings unset extraEnv.${flagged[0]}\` (or remove them in Settings) and restart the gateway.`);
+};
+
 export const appHardeningCheck: Check = (f) => {
   const t = 'Desktop app hardening';
   const a = f.app;
@@ -367,6 +379,7 @@ export const CHECKS: readonly Check[] = [
   imageCheck,
   claudeLoginCheck,
   containerHardeningCheck,
+  extraEnvCheck,
   appHardeningCheck,
   tlsCheck,
 ];

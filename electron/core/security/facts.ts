@@ -26,6 +26,8 @@ export interface SecurityFacts {
   app: AppHardening | null;
   keyMaxAgeDays: number;
   tls: TlsFacts;
+  /** The names in settings.extraEnv (never their values). */
+  extraEnvNames: string[];
 }
 
 export interface KeychainFacts {

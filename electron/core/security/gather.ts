@@ -215,5 +215,6 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     app,
     keyMaxAgeDays: settings.keyMaxAgeDays,
     tls: await gatherTlsFacts(sources.tlsStatus, settings.tls.mode),
+    extraEnvNames: Object.keys(settings.extraEnv),
   };
 }

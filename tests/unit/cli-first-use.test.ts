@@ -33,7 +33,8 @@ function section(title: string): string {
 
 /** `gatehouse a b --x V --y` → the command it names and the options it uses, or null for a placeholder. */
 function checkExample(example: string): void {
-  const words = example.trim().split(/\s+/).slice(1);
+  // `gatehouse tls …`: the group, its commands left open.
+  const words = example.trim().split(/\s+/).slice(1).filter((w) => w !== '…');
   if (words.length === 0 || /^[A-Z<]/.test(words[0]!) || words[0] === '…') return; // gatehouse COMMAND, <command>
   if (words[0] === '--version' || words[0] === 'help') return;
   const lead = words.filter((w, i) => !w.startsWith('-') && words.slice(0, i).every((x) => !x.startsWith('-')));

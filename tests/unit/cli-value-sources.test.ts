@@ -40,6 +40,8 @@ test('recreate reasons name GATEHOUSE_IMAGE / GATEHOUSE_PORT / GATEHOUSE_BIND wh
 test('the exposure fix names GATEHOUSE_BIND when it set the address, and offers no settings action then', () => {
   const base = {
     exposure: { source: 'container', bindings: [{ hostIp: '0.0.0.0', hostPort: 4000 }], lanAddresses: ['192.168.1.20'], bindFrom: 'GATEHOUSE_BIND' },
+    gateway: null,
+    tls: { mode: 'off' },
   } as unknown as SecurityFacts;
   const viaEnv = exposureCheck(base);
   assert.equal(viaEnv.status, 'warn');
@@ -47,7 +49,7 @@ test('the exposure fix names GATEHOUSE_BIND when it set the address, and offers 
   assert.match(viaEnv.fix ?? '', /unset GATEHOUSE_BIND/);
   assert.doesNotMatch(viaEnv.fix ?? '', /settings set bindAddress/);
   assert.equal(viaEnv.action, null);
-  const viaFile = exposureCheck({ exposure: { ...base.exposure, bindFrom: null } } as SecurityFacts);
+  const viaFile = exposureCheck({ ...base, exposure: { ...base.exposure, bindFrom: null } } as SecurityFacts);
   assert.match(viaFile.fix ?? '', /gatehouse settings set bindAddress 127\.0\.0\.1/);
   assert.equal(viaFile.action, 'settings:bind-loopback');
 });

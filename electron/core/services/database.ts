@@ -12,7 +12,6 @@ import { adoptDatabaseVolume, checkVolume, removeDatabaseData } from './database
 import { createDatabasePassword, readDatabasePassword } from './database-password';
 import { DATABASE_STOP_TIMEOUT_S, DATA_VOLUME_ROLE, RUNNING_RESTART_POLICY, databaseCreateOptions, databaseGatewayEnv, databasePlanDifferences, planDatabase, type DatabasePlan } from './database-plan';
 import { describeDatabaseStatus, type DatabaseDeath } from './database-status';
-import { sleep } from '../../../shared/sleep';
 import { ServiceLifecycle } from './lifecycle';
 import type { EnsureHooks, ServiceSpec } from './service-spec';
 

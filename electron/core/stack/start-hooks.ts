@@ -49,6 +49,7 @@ export function gatewayStartHooks(ctx: StartContext): EnsureHooks {
       }
       if (phase === 'recreate') {
         await ctx.ensureImage();
+        if (!hasImage) await gateway.inspectImage(plan, signal); // the pulled image's own healthcheck
         progress.set(plan, 'starting', `Recreating the gateway: ${(why ?? []).join('; ')}.`);
         await ctx.ensureBase();
       }

@@ -124,3 +124,24 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('watch() still sees changes when the folder watch goes deaf (the folder was replaced): the stat poll finds them', async () => {
+  const home = tmpHome();
+  const events = new TypedEmitter<EventMap>();
+  const seen: number[] = [];
+  events.on('settings:changed', (s) => seen.push(s.port));
+  const store = new SettingsStore({ home, env: {}, events, pollMs: 100 });
+  await store.get();
+  store.watch();
+  try {
+    await new Promise((r) => setTimeout(r, 100)); // the folder watch is in place
+    // A new folder under the old name: the watch still points at the removed one.
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.mkdirSync(home);
+    await new Promise((r) => setTimeout(r, 300));
+    await new SettingsStore({ home, env: {} }).update({ port: 4300 });
+    await until(() => seen.includes(4300), 2000);
+  } finally {
+    store.close();
+  }
+});

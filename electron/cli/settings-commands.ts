@@ -135,9 +135,9 @@ export function formatSettings(s: Settings, overrides: Record<string, string>, f
  */
 const APPLIES_WHEN: Partial<Record<keyof Settings, string>> = {
   startTimeoutSeconds: 'It applies from the next start; no restart needed.',
-  clipboardClearSeconds: 'It applies from the next copy of the key; no restart needed.',
+  clipboardClearSeconds: 'The running app uses it at once, also for a countdown under way; no restart needed.',
   keyMaxAgeDays: 'The key-age check uses it from now on; no restart needed.',
-  logBufferEntries: 'It applies the next time the logs are opened (a logs command, or the app\'s next start); the gateway needs no restart.',
+  logBufferEntries: 'The running app\'s log buffer follows it at once; the gateway needs no restart.',
   stopGatewayOnQuit: 'It applies when the app next quits; no restart needed.',
 };
 

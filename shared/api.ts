@@ -13,6 +13,7 @@
  */
 
 import type { LogLevel } from './log-levels';
+import type { ComposeGateway, TakeoverPlan, TakeoverResult } from './takeover';
 import type { ChainTestResult, ClientKeyInfo, ClientKeyOptions, ConnectInfo, ConnectTool } from './clients';
 
 // ---------------------------------------------------------------------------------------------
@@ -453,6 +454,22 @@ export interface InvokeMap {
   'clients:copy': { args: [name: string]; result: ClipboardState };
   'clients:rotate': { args: [name: string]; result: ClientKeyInfo };
   'clients:revoke': { args: [name: string]; result: void };
+  /** The docker-compose projects running a LiteLLM gateway (the seed's), for the first-run screen and the Dashboard. */
+  'takeover:detect': { args: []; result: ComposeGateway[] };
+  /** What taking over a project would do; changes nothing (null: the only project found). */
+  'takeover:plan': { args: [project: string | null, options: TakeoverChoice]; result: TakeoverPlan };
+  /** The takeover transaction (`gatehouse adopt --yes`); after a user gesture only. */
+  'takeover:adopt': { args: [project: string | null, options: TakeoverChoice]; result: TakeoverResult };
+  /** Uses an existing PostgreSQL data volume from the next start on (`gatehouse db adopt`). */
+  'db:adopt': { args: [volume: string]; result: { volume: string } };
+  /** Deletes the database's data volume, named as confirmation (`gatehouse db remove-data`); after a user gesture only. */
+  'db:remove-data': { args: [confirm: string]; result: { volume: string } };
+}
+
+/** The takeover's choices: scrub the .env at the end, keep the gateway reachable from other machines. */
+export interface TakeoverChoice {
+  scrub: boolean;
+  keepExposure: boolean;
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -494,6 +511,11 @@ export const INVOKE_CHANNELS = [
   'clients:copy',
   'clients:rotate',
   'clients:revoke',
+  'takeover:detect',
+  'takeover:plan',
+  'takeover:adopt',
+  'db:adopt',
+  'db:remove-data',
 ] as const satisfies readonly InvokeChannel[];
 
 /**

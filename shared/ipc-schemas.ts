@@ -45,6 +45,11 @@ const clientKeyOptions = z
   })
   .strict();
 
+// Compose normalises project names to lower-case letters, digits, "-" and "_".
+const composeProject = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a docker-compose project name');
+const takeoverChoice = z.object({ scrub: z.boolean(), keepExposure: z.boolean() }).strict();
+const volumeName = z.string().max(255).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a Docker volume name');
+
 export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> } = {
   'stack:start': none,
   'stack:stop': none,
@@ -85,6 +90,11 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'clients:copy': z.tuple([clientName]),
   'clients:rotate': z.tuple([clientName]),
   'clients:revoke': z.tuple([clientName]),
+  'takeover:detect': none,
+  'takeover:plan': z.tuple([composeProject.nullable(), takeoverChoice]),
+  'takeover:adopt': z.tuple([composeProject.nullable(), takeoverChoice]),
+  'db:adopt': z.tuple([volumeName]),
+  'db:remove-data': z.tuple([volumeName]),
 };
 
 /** One line naming what is wrong with a call's arguments (never echoes the values: one may be a token). */

@@ -4,6 +4,7 @@ import { GatehouseError } from '../core/errors';
 import type { Gatehouse } from '../core/gatehouse';
 import type { ClipboardGuard } from '../core/secrets/clipboard';
 import { importEnvFile } from '../core/secrets/env-import';
+import { Takeover } from '../core/takeover/takeover';
 import { externalUrlToOpen } from './external-links';
 import type { InvokeHandlers } from './ipc-main';
 
@@ -176,6 +177,21 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     },
     'clients:rotate': (name) => core.clients.keys.rotate(name),
     'clients:revoke': (name) => core.clients.keys.revoke(name),
+
+    'takeover:detect': () => new Takeover({ core }).detect(),
+    'takeover:plan': (project, options) => new Takeover({ core }).plan(project ?? undefined, options),
+    'takeover:adopt': (project, options) => {
+      requireUserGesture(services, 'Taking over a compose stack');
+      return new Takeover({ core }).adopt(project ?? undefined, options);
+    },
+    'db:adopt': async (volume) => {
+      const plan = await core.stack.runExclusive('db-adopt', (s) => core.database.adopt(volume, s));
+      return { volume: plan.volumeName };
+    },
+    'db:remove-data': (confirm) => {
+      requireUserGesture(services, 'Removing the database data');
+      return core.stack.runExclusive('db-remove-data', (s) => core.database.removeData(confirm, s));
+    },
   };
 }
 

@@ -147,6 +147,7 @@ export class Gatehouse {
         tlsTrust: async () => this.tls.trust(await this.settings.get()),
         engine: this.engine,
         lastChainTest: () => this.clients.lastTest(),
+        clientKeys: () => this.clients.keys.allKeys(),
       },
       this.events,
     );

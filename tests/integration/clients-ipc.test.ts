@@ -94,6 +94,15 @@ describe('clients over IPC, with a running gateway and database', () => {
     assert.match(key1, /^sk-/);
     assert.equal((await call('clients:list')).length, 1);
 
+    // A client key pasted into a file is found by the security checks' disk scan, like the master key.
+    const pasted = path.join(home, 'tool-config.json');
+    fs.writeFileSync(pasted, JSON.stringify({ apiKey: key1 }), { mode: 0o600 });
+    const leaked = (await call('security:run')).checks.find((c) => c.id === 'plaintext');
+    assert.equal(leaked?.status, 'fail');
+    assert.match(leaked?.finding ?? '', /a client key/);
+    assert.match(leaked?.fix ?? '', /gatehouse clients rotate NAME/);
+    fs.rmSync(pasted);
+
     // A copy without a click in the window is refused, and nothing reaches the clipboard.
     userGesture = false;
     try {

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { CONNECT_TOOLS } from '../../shared/clients';
 import { buildSnippet, connectInfo, keyReference } from '../../electron/core/clients/snippets';
 import { classifyFailure, failure } from '../../electron/core/clients/chain-test';
@@ -13,6 +14,7 @@ import { validateClientName, validateKeyOptions } from '../../electron/core/clie
 import { formatClients, formatConnect, formatTest, keyOptions } from '../../electron/cli/clients-commands';
 import { parseArgs } from '../../electron/cli/args';
 import { GatehouseError } from '../../electron/core/errors';
+import { Redactor } from '../../electron/core/logs/redactor';
 
 const KEY = 'sk-' + 'a1'.repeat(32);
 
@@ -105,9 +107,7 @@ test('list and test output', () => {
   assert.match(failed, /Gateway said:\s+Please run \/login/);
 });
 
-test('a client key printed by the gateway is redacted by the log pipeline\'s shape rule (LiteLLM virtual keys are sk- + URL-safe base64)', async () => {
-  const { Redactor } = await import('../../electron/core/logs/redactor');
-  const crypto = await import('node:crypto');
+test('a client key printed by the gateway is redacted by the log pipeline\'s shape rule (LiteLLM virtual keys are sk- + URL-safe base64)', () => {
   const clientKey = 'sk-' + crypto.randomBytes(16).toString('base64url');
   const out = new Redactor().redact(`12:00:00 - LiteLLM Proxy:DEBUG: auth.py:1 - checking key ${clientKey} for route /v1/models`);
   assert.equal(out.includes(clientKey), false);

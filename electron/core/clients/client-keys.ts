@@ -246,6 +246,13 @@ export class ClientKeys {
     });
   }
 
+  /** Every client key the keychain holds (for the security checks' disk and log scans); unreadable ones are left out. */
+  async allKeys(): Promise<string[]> {
+    const names = Object.keys(await this.records());
+    const keys = await Promise.all(names.map((n) => this.deps.secrets.get(clientKeyAccount(n)).catch(() => null)));
+    return keys.filter((k): k is string => typeof k === 'string' && k.length > 0);
+  }
+
   /** Whether a client of this name exists (for choosing the key of Connect and Test). */
   async has(name: string): Promise<boolean> {
     return (await this.records())[name] !== undefined;

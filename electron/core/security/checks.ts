@@ -156,19 +156,21 @@ export const exposureCheck: Check = (f) => {
     'Publish on 127.0.0.1 only (Settings, or `gatehouse settings set bindAddress 127.0.0.1` then `gatehouse restart`), unless other machines must use the gateway (then serve it over HTTPS, keep the key strong and the network trusted).', 'settings:bind-loopback');
 };
 
-const KIND_ORDER: PlaintextHit['kind'][] = ['master-key', 'env-assignment', 'salt-key', 'claude-token', 'database-password'];
+const KIND_ORDER: PlaintextHit['kind'][] = ['master-key', 'env-assignment', 'salt-key', 'claude-token', 'database-password', 'client-key'];
 const SECRET_NAME: Record<PlaintextHit['kind'], string> = {
   'master-key': 'the master key',
   'env-assignment': 'a LITELLM_MASTER_KEY= value',
   'salt-key': 'the salt key',
   'claude-token': 'the Claude token',
   'database-password': 'the database password',
+  'client-key': 'a client key',
 };
 /** What replaces a secret other than the master key once it was seen in a file. */
-const REPLACE: Record<'salt-key' | 'claude-token' | 'database-password', string> = {
+const REPLACE: Record<'salt-key' | 'claude-token' | 'database-password' | 'client-key', string> = {
   'salt-key': 'keep the file private (the salt key cannot be rotated without losing the database\'s stored credentials)',
   'claude-token': 'make a new Claude token (claude setup-token, then gatehouse claude set-token)',
   'database-password': 'change the database password',
+  'client-key': 'give that client a new key (gatehouse clients rotate NAME)',
 };
 
 export const plaintextCheck: Check = (f) => {

@@ -105,7 +105,7 @@ export interface ExposureFacts {
 }
 
 /** Which keychain secret a plaintext hit is. */
-export type PlaintextSecretKind = 'master-key' | 'salt-key' | 'claude-token' | 'database-password';
+export type PlaintextSecretKind = 'master-key' | 'salt-key' | 'claude-token' | 'database-password' | 'client-key';
 
 export interface PlaintextHit {
   /** The file (a symbolic link as "link (→ target)"). */

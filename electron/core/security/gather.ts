@@ -40,6 +40,8 @@ export interface SecuritySources {
   engine: DockerEngine;
   /** The last end-to-end test's result (core.clients.lastTest), for the Claude-login check. */
   lastChainTest?: () => Promise<ChainTestResult | null>;
+  /** The client keys in the keychain (core.clients.keys.allKeys), looked for on disk and in the logs like the master key. */
+  clientKeys?: () => Promise<string[]>;
 }
 
 /** Every Docker step is bounded: a TCP endpoint that swallows packets must not stall the checks. */
@@ -126,7 +128,8 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     dockerError = dockerFailure(err, 'list the gateway container', sources.env).message;
   }
   // The secrets the gateway could leak: what the keychain holds and what the container runs with.
-  const secretValues = [masterKey, claudeToken ?? null, gateway?.secrets.masterKey ?? null, gateway?.secrets.claudeToken ?? null].filter(
+  const clientKeys = (await sources.clientKeys?.().catch(() => [])) ?? [];
+  const secretValues = [masterKey, claudeToken ?? null, gateway?.secrets.masterKey ?? null, gateway?.secrets.claudeToken ?? null, ...clientKeys].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
 
@@ -183,6 +186,7 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
       ['claude-token', claudeToken],
       ['claude-token', gateway?.secrets.claudeToken],
       ['database-password', databasePassword],
+      ...clientKeys.map((k): ['client-key', string] => ['client-key', k]),
     ]),
   );
 

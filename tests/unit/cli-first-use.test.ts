@@ -91,9 +91,15 @@ test('npm run --silent gatehouse prints only the command\'s output (JSON parses)
 test('after npm run build: node bin/gatehouse.js, and gatehouse on PATH through npm link', () => {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, timeout: 120_000 });
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const direct = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gatehouse.js'), 'settings', '--json'], { cwd: os.tmpdir(), env, encoding: 'utf8', timeout: 60_000 });
+  const direct = spawnSync(process.execPath, ['--', path.join(ROOT, 'bin', 'gatehouse.js'), 'settings', '--json'], { cwd: os.tmpdir(), env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(direct.status, 0, direct.stderr);
   assert.equal(JSON.parse(direct.stdout).file, path.join(home, 'settings.json'));
+  // The README's `node -- bin/gatehouse.js`: Node leaves `--env-file` to Gatehouse (without `--`, Node
+  // itself would refuse a missing file with its own message and exit 9).
+  const missing = path.join(home, 'no-such.env');
+  const imp = spawnSync(process.execPath, ['--', path.join(ROOT, 'bin', 'gatehouse.js'), 'key', 'import', '--env-file', missing], { cwd: os.tmpdir(), env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(imp.status, 1, imp.stderr);
+  assert.match(imp.stderr, /^gatehouse: [\s\S]*no-such\.env[\s\S]*\n {2}fix: .*\n {2}\(error code IMPORT_FAILED\)\n$/);
   // npm link into a throw-away prefix: the user's own global folder is not touched.
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-npm-prefix-'));
   try {

@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 src="$here/tests/standin"
 repo=gatehouse-test/litellm-standin
 node_bin=$(readlink -f "$(command -v node)")
-hash=$( (cat "$src"/*.js "$0"; sha256sum "$node_bin") | sha256sum | cut -c1-16)
+busybox_bin=/bin/busybox  # Debian's busybox-static (scripts/setup-machine.sh)
+hash=$( (cat "$src"/*.js "$0"; sha256sum "$node_bin" "$busybox_bin") | sha256sum | cut -c1-16)
 
 have=$(docker image inspect -f '{{ index .Config.Labels "gatehouse.standin.hash" }}' "$repo:seed" 2>/dev/null || true)
 if [ "$have" = "$hash" ] && docker image inspect "$repo:plain" >/dev/null 2>&1; then
@@ -21,6 +22,8 @@ root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{app,tmp,etc,home/claude/.claude,usr/bin}
 chmod 1777 "$root/tmp"
 cp "$node_bin" "$root/usr/bin/node"
+# A shell, as the seed image has: swarm mode's wrapper command (/bin/sh -c …) runs in it.
+mkdir -p "$root/bin"; cp "$busybox_bin" "$root/bin/busybox"; ln -s busybox "$root/bin/sh"
 # The loader and every library node links against, at the same paths.
 for lib in $(ldd "$node_bin" | grep -oE '/[^ ]+'); do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"

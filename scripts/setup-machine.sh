@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 PKG_BASE=(ca-certificates curl dbus dbus-x11 gnome-keyring libsecret-1-dev)
 # A real Docker engine and registry; Xvfb + xclip for a real clipboard; debootstrap builds the
 # PostgreSQL test image from Debian's own packages.
-PKG_DOCKER=(docker.io docker-registry iptables xvfb xauth xclip debootstrap)
+PKG_DOCKER=(docker.io docker-registry iptables xvfb xauth xclip debootstrap busybox-static)
 # Playwright drives Debian's Chromium (never a downloaded browser).
 PKG_E2E=(chromium xvfb xauth)
 # `npm run bench` compares the cold start with `docker-compose up -d` (Debian's compose 1.29).

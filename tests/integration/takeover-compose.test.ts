@@ -18,6 +18,14 @@ import { tarArchive } from '../../electron/core/tls/container-files';
 import { COMPOSE_LABELS } from '../../electron/core/takeover/detect';
 import { ROOT, docker, freePort, rand, removeStackObjects, runCli, runCommand, stackContainers } from './stack-helpers';
 import { dbGet, dbPut, request } from './database-helpers';
+import type { GatehouseBridge, InvokeChannel, InvokeMap } from '../../shared/api';
+import { invokeOrThrow, payloadFromError } from '../../shared/bridge-errors';
+import { Gatehouse } from '../../electron/core/gatehouse';
+import type { ClipboardGuard } from '../../electron/core/secrets/clipboard';
+import { createHandlers } from '../../electron/main/ipc-handlers';
+import { registerIpc, trustedPageGate } from '../../electron/main/ipc-main';
+import { createBridge } from '../../electron/preload/preload-api';
+import { InProcessIpc } from '../support/in-process-ipc';
 
 const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'seed-compose');
 const project = `ghtakeover${rand()}`;
@@ -131,6 +139,50 @@ describe('gatehouse adopt with a seed compose stack', { timeout: 600_000 }, () =
     assert.equal(await store.get(ACCOUNTS.masterKey), null);
     assert.equal(fs.existsSync(settingsFile), false);
     assert.ok((await composeContainers()).every((c) => c.State === 'running'));
+  });
+
+  test('over IPC: detect and plan as the window sees them (no secret), adopt and db:remove-data refused without a user gesture', async () => {
+    const PAGE = 'file:///app/dist/renderer/index.html';
+    const core = await Gatehouse.open({ env });
+    try {
+      const refuse = () => {
+        throw new Error('not reached by these channels');
+      };
+      const handlers = createHandlers(core, {
+        // The takeover channels never touch the clipboard.
+        keyClipboard: null as unknown as ClipboardGuard,
+        copyText: refuse,
+        openExternal: refuse,
+        hardening: refuse,
+        revealAllowed: () => false,
+        userGesture: () => false,
+        confirmImageChange: refuse,
+        chooseEnvFile: refuse,
+        chooseExportPath: refuse,
+      });
+      const ipc = new InProcessIpc();
+      registerIpc(ipc.main, handlers, trustedPageGate(PAGE));
+      const bridge: GatehouseBridge = createBridge(ipc.renderer(() => ({ url: PAGE, parent: null })));
+      const call = <K extends InvokeChannel>(channel: K, ...args: InvokeMap[K]['args']) => invokeOrThrow(bridge, channel, ...args);
+      const found = (await call('takeover:detect')).find((p) => p.project === project);
+      assert.ok(found, 'the compose project is detected');
+      assert.equal(found.gatewayService, 'litellm');
+      assert.equal(found.databaseService, 'db');
+      assert.equal(found.port, port);
+      assert.equal(found.claudeLoginPresent, true);
+      assert.equal(found.envFile, path.join(dir, '.env'));
+      assert.deepEqual(found.configFiles, [path.join(dir, 'docker-compose.yml')]);
+      const plan = await call('takeover:plan', project, { scrub: false, keepExposure: true });
+      assert.equal(plan.bindAddress, '0.0.0.0');
+      for (const text of [JSON.stringify(found), JSON.stringify(plan)]) for (const secret of [masterKey, pgPassword, claudeToken]) assert.ok(!text.includes(secret));
+      await assert.rejects(call('takeover:adopt', project, { scrub: false, keepExposure: false }), (e: unknown) => payloadFromError(e).code === 'NOT_FOCUSED');
+      await assert.rejects(call('db:remove-data', `${project}_postgres_data`), (e: unknown) => payloadFromError(e).code === 'NOT_FOCUSED');
+      await assert.rejects(call('db:adopt', 'not a volume'), (e: unknown) => payloadFromError(e).code === 'INVALID_ARGUMENT');
+      assert.ok((await composeContainers()).every((c) => c.State === 'running'));
+      assert.equal(await store.get(ACCOUNTS.masterKey), null);
+    } finally {
+      await core.close();
+    }
   });
 
   test('the new gateway fails its start: the compose stack runs again with the same key, keychain and settings as before', async () => {

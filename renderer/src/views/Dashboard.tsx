@@ -3,6 +3,7 @@ import type { DatabaseState, DatabaseStatus, PullProgress, StackState } from '..
 import { call, useEvent } from '../bridge';
 import { Badge, Button, Card, ViewTitle } from '../components';
 import { ChainTestCard } from './clients/ChainTestCard';
+import { ForeignGatewayProblem } from './TakeoverPanel';
 import { formatBytes, formatDuration, isLoopback } from '../format';
 import { useAction, useAppStore, useStatus } from '../state/hooks';
 
@@ -86,6 +87,7 @@ export function Dashboard() {
   return (
     <div className="view" data-testid="dashboard">
       <ViewTitle>Dashboard</ViewTitle>
+      {!running && <ForeignGatewayProblem port={status?.port ?? null} />}
       <section className={`hero hero-${state}`} aria-labelledby="gateway-state">
         <div className="hero-text">
           <div className="eyebrow">LiteLLM gateway</div>

@@ -4,6 +4,9 @@ import { VIEW_TITLE_ID } from '../a11y/focus';
 import { call, errorOf } from '../bridge';
 import { Button, ErrorNotice } from '../components';
 import { useAction, useAppStore, useError } from '../state/hooks';
+import type { ComposeGateway } from '../../../shared/takeover';
+import { ImportEnvForm } from './ImportEnvForm';
+import { TakeoverPanel, useComposeGateways } from './TakeoverPanel';
 
 const RETRY_SECONDS = 5;
 
@@ -85,11 +88,18 @@ export function DockerTrouble({ error }: { error: ErrorPayload }) {
   );
 }
 
-/** No key yet: one click creates it in the keychain. */
+/**
+ * No key yet. The choices, in this order: take over a running compose gateway (when one is
+ * found), import an existing .env, create a new key.
+ */
 export function FirstRun() {
   const store = useAppStore();
   const { error } = useError();
   const create = useAction(async () => store.setKey(await call('key:create')));
+  const found = useComposeGateways();
+  const [choice, setChoice] = useState<'takeover' | 'import' | null>(null);
+  const [project, setProject] = useState<ComposeGateway | null>(null);
+  const offered = project ?? found?.[0] ?? null;
   return (
     <main className="trouble" data-testid="first-run">
       <div className="trouble-card">
@@ -102,9 +112,37 @@ export function FirstRun() {
           and keeps it in your system keychain, never in a file.
         </p>
         <ErrorNotice error={error} />
-        <Button className="btn btn-primary btn-large" onClick={() => void create.run()} inactive={create.busy} autoFocus data-testid="create-key">
-          {create.busy ? 'Creating…' : 'Create master key'}
-        </Button>
+        <div className="first-run-choices" data-testid="first-run-choices">
+          {offered && (
+            <section className="choice" data-testid="choice-takeover">
+              <Button className="btn btn-primary btn-large" onClick={() => setChoice(choice === 'takeover' ? null : 'takeover')} aria-expanded={choice === 'takeover'}>
+                Take over the running gateway {offered.project}
+              </Button>
+              <p className="muted small">
+                Keeps its key, port {offered.port ?? '—'}, Claude login{offered.databaseVolume ? ' and database' : ''}: its clients keep working.
+              </p>
+              {found && found.length > 1 && (
+                <select aria-label="Compose project" value={offered.project} onChange={(e) => setProject(found.find((g) => g.project === e.target.value) ?? null)}>
+                  {found.map((g) => (
+                    <option key={g.project}>{g.project}</option>
+                  ))}
+                </select>
+              )}
+              {choice === 'takeover' && <TakeoverPanel project={offered} />}
+            </section>
+          )}
+          <section className="choice" data-testid="choice-import">
+            <Button className="btn btn-large" onClick={() => setChoice(choice === 'import' ? null : 'import')} aria-expanded={choice === 'import'}>
+              Import an existing .env
+            </Button>
+            {choice === 'import' && <ImportEnvForm onDone={() => void call('key:info').then((k) => store.setKey(k))} />}
+          </section>
+          <section className="choice">
+            <Button className={`btn btn-large${offered ? '' : ' btn-primary'}`} onClick={() => void create.run()} inactive={create.busy} autoFocus data-testid="create-key">
+              {create.busy ? 'Creating…' : 'Create a new key'}
+            </Button>
+          </section>
+        </div>
       </div>
     </main>
   );

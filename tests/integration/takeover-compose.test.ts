@@ -8,16 +8,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
-import { tarArchive } from '../../electron/core/tls/container-files';
-import { COMPOSE_LABELS } from '../../electron/core/takeover/detect';
-import { ROOT, docker, freePort, rand, removeStackObjects, runCli, runCommand, stackContainers } from './stack-helpers';
-import { dbGet, dbPut, request } from './database-helpers';
+import { docker, rand, removeStackObjects, runCli, stackContainers } from './stack-helpers';
+import { dbGet, request } from './database-helpers';
+import { seedCompose, type SeedCompose } from './takeover-helpers';
 import type { GatehouseBridge, InvokeChannel, InvokeMap } from '../../shared/api';
 import { invokeOrThrow, payloadFromError } from '../../shared/bridge-errors';
 import { Gatehouse } from '../../electron/core/gatehouse';
@@ -27,92 +25,34 @@ import { registerIpc, trustedPageGate } from '../../electron/main/ipc-main';
 import { createBridge } from '../../electron/preload/preload-api';
 import { InProcessIpc } from '../support/in-process-ipc';
 
-const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'seed-compose');
-const project = `ghtakeover${rand()}`;
 const stack = `t-takeover-${rand()}`;
 const service = `gatehouse-test-${stack}`;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-takeover-home-'));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-takeover-seed-'));
-const masterKey = `sk-${crypto.randomBytes(24).toString('hex')}`;
-const pgPassword = crypto.randomBytes(18).toString('base64url');
-const claudeToken = `sk-ant-oat01-${crypto.randomBytes(60).toString('base64url')}`;
 const store = new KeytarSecretStore(service);
-let port = 0;
-let composeEnv: NodeJS.ProcessEnv = {};
 // No GATEHOUSE_PORT / GATEHOUSE_IMAGE: the takeover's settings are what is tested.
 const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_STACK: stack, GATEHOUSE_KEYCHAIN_SERVICE: service };
 const settingsFile = path.join(home, 'settings.json');
-
-function compose(args: string[], timeoutMs = 120_000) {
-  return runCommand(['docker-compose', '-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...args], composeEnv, timeoutMs, `docker-compose ${args.join(' ')}`);
-}
-
-async function waitForKey(ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const r = await request(port, 'GET', '/v1/models', masterKey);
-      if (r.status === 200) return;
-      last = String(r.status);
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`no 200 with the key on ${port} within ${ms} ms (${last})`);
-}
-
-async function composeContainers() {
-  return docker.listContainers({ all: true, filters: { label: [`${COMPOSE_LABELS.project}=${project}`] } });
-}
+let seed: SeedCompose;
+let project = '';
+let dir = '';
+let port = 0;
+let masterKey = '';
+let pgPassword = '';
+let claudeToken = '';
+const waitForKey = (ms: number) => seed.waitForKey(ms);
+const composeContainers = () => seed.containers();
 
 before(async () => {
-  fs.cpSync(FIXTURE, dir, { recursive: true });
-  port = await freePort();
-  composeEnv = { ...process.env, GATEHOUSE_TEST_PORT: String(port), POSTGRES_PASSWORD: pgPassword };
-  // The seed's .env; the stand-in boots in 8 s (the rollback step's Gatehouse start gives up before).
-  fs.writeFileSync(
-    path.join(dir, '.env'),
-    [
-      `LITELLM_MASTER_KEY=${masterKey}`,
-      `POSTGRES_PASSWORD=${pgPassword}`,
-      `DATABASE_URL=postgresql://llmproxy:${pgPassword}@db:5432/litellm`,
-      `CLAUDE_CODE_OAUTH_TOKEN=${claudeToken}`,
-      'STORE_MODEL_IN_DB=True',
-      'LITELLM_LOG=INFO',
-      'STANDIN_BOOT_MS=8000',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  const up = await compose(['up', '-d']);
-  assert.equal(up.code, 0, up.stderr);
-  await waitForKey(90_000);
-  // The Claude login, as `claude login` inside the seed container would have left it.
-  const gw = (await composeContainers()).find((c) => c.Labels[COMPOSE_LABELS.service] === 'litellm');
-  assert.ok(gw);
-  await docker.getContainer(gw.Id).putArchive(tarArchive([{ name: '.credentials.json', content: '{"claudeAiOauth":{"accessToken":"x"}}', mode: 0o600, uid: 1000, gid: 1000 }]), { path: '/home/claude/.claude' });
-  // PostgreSQL's first start (initdb) may still be under way.
-  for (let i = 0; ; i++) {
-    try {
-      await dbPut(port, masterKey, 'seed-row', 'kept');
-      break;
-    } catch (err) {
-      if (i > 120) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  // The stand-in boots in 8 s: the rollback step's Gatehouse start gives up before.
+  seed = await seedCompose(8000);
+  ({ project, dir, port, masterKey, pgPassword, claudeToken } = seed);
 });
 
 after(async () => {
   await removeStackObjects(stack);
-  // Never -v: the volumes are removed by name below, after everything else.
-  await compose(['down'], 60_000).catch(() => undefined);
+  await seed?.cleanup();
   for (const account of Object.values(ACCOUNTS)) await store.delete(account).catch(() => false);
-  for (const v of [`${project}_claude-auth`, `${project}_postgres_data`]) await docker.getVolume(v).remove().catch(() => undefined);
   fs.rmSync(home, { recursive: true, force: true });
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('gatehouse adopt with a seed compose stack', { timeout: 600_000 }, () => {

@@ -9,7 +9,7 @@ export function formatTakeoverPlan(plan: TakeoverPlan): string {
     ['Project', plan.project],
     ['Image', plan.image],
     ['Address', `${plan.fromInterfaces.join(', ')}:${plan.port} → ${plan.bindAddress}:${plan.port}`],
-    ['Secrets', plan.secrets.length ? plan.secrets.map((s) => `${s.name} (from ${s.places.join(', ')}${s.differs ? '; running value differs, it is taken' : ''})`).join('\n  ') : '(none)'],
+    ['Secrets', plan.secrets.length ? plan.secrets.map((s) => `${s.name}${s.name === 'DATABASE_URL' ? ' (built by Gatehouse from the keychain\'s password; now' : ' (into the keychain; now'} in ${s.places.join(', ')}${s.differs ? '; running value differs, it is taken' : ''})`).join('\n  ') : '(none)'],
     ['Salt key', plan.saltFromMasterKey ? 'the master key becomes the salt key (the database\'s stored credentials stay readable)' : 'as found'],
     ['Environment', Object.keys(plan.extraEnv).length ? Object.entries(plan.extraEnv).map(([k, v]) => `${k}=${v}`).join(' ') : '(none)'],
     ['Mounts', plan.mounts.length ? plan.mounts.map((m) => `${m.source} → ${m.target}${m.readOnly ? ' (read-only)' : ''}`).join('\n  ') : '(none)'],

@@ -116,7 +116,7 @@ test('the printed plan names where secrets are, never their values', () => {
   const d = planTakeover(found(), IMAGE_ENV, { scrub: true, keepExposure: false });
   const text = formatTakeoverPlan(d.plan);
   assert.ok(!text.includes(KEY) && !text.includes(PW));
-  assert.match(text, /LITELLM_MASTER_KEY \(from container seed_litellm_1 \(environment\), \/home\/me\/seed\/\.env; running value differs, it is taken\)/);
+  assert.match(text, /LITELLM_MASTER_KEY \(into the keychain; now in container seed_litellm_1 \(environment\), \/home\/me\/seed\/\.env; running value differs, it is taken\)/);
   assert.match(text, /scrubbed at the end \(--scrub\)/);
   assert.match(text, /seed_litellm_1, seed_db_1: stopped, removed once/);
 });

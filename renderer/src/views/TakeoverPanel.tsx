@@ -38,7 +38,7 @@ function PlanFacts({ plan }: { plan: TakeoverPlan }) {
       <dd>
         {plan.secrets.map((s) => (
           <div key={s.name}>
-            <code>{s.name}</code> into the keychain <span className="muted small">(now in {s.places.join(', ')}{s.differs ? '; the running value differs and is taken' : ''})</span>
+            <code>{s.name}</code> {s.name === 'DATABASE_URL' ? 'built by Gatehouse from the keychain\'s password' : 'into the keychain'} <span className="muted small">(now in {s.places.join(', ')}{s.differs ? '; the running value differs and is taken' : ''})</span>
           </div>
         ))}
       </dd>

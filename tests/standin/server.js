@@ -207,10 +207,12 @@ function boot() {
     setInterval(() => {}, 1 << 30);
     return;
   }
+  // uvicorn's order: the app's startup completes, then the socket is bound, then "Uvicorn running
+  // on" is printed, so that line means "listening" (Gatehouse probes the moment it appears).
   uvicorn('INFO', 'Started server process [1]');
   uvicorn('INFO', 'Waiting for application startup.');
+  uvicorn('INFO', 'Application startup complete.');
   server.listen(PORT, '0.0.0.0', () => {
-    uvicorn('INFO', 'Application startup complete.');
     uvicorn('INFO', `Uvicorn running on ${SCHEME}://0.0.0.0:${PORT} (Press CTRL+C to quit)`);
   });
   if (env.STANDIN_EXIT_AFTER_MS) {

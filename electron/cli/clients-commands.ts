@@ -109,13 +109,17 @@ async function handOver(c: Gatehouse, io: CliIO, key: string, name: string, args
     return;
   }
   const settings = await c.settings.get();
-  const clipboard = new SystemClipboard(c.env);
+  let clipboard: SystemClipboard;
   let concealed: boolean;
   try {
+    // Finding the clipboard tool can fail already (no display in this session).
+    clipboard = new SystemClipboard(c.env);
     ({ concealed } = await clipboard.writeSecret(key));
   } catch (err) {
-    if (clipboardRequired) throw err;
     const why = err instanceof GatehouseError ? err.message : String(err);
+    if (clipboardRequired) {
+      throw new GatehouseError('CLIPBOARD_UNAVAILABLE', why, `Run it inside your desktop session, or pass the key to a script: \`gatehouse clients copy ${name} --print\`.`, { cause: err });
+    }
     io.stderr.write(`The key is in the keychain, but it could not be copied: ${why}\nGet it with \`gatehouse clients copy ${name}\` on a desktop, or \`gatehouse clients copy ${name} --print\`.\n`);
     return;
   }

@@ -14,6 +14,8 @@ import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { clientKeyAccount } from '../../electron/core/clients/client-keys';
 import { readAllFiles, runCli, stackContainers, testStack, docker, type CliResult, type TestStack } from './stack-helpers';
 import { execIn, request, removeTestObjects, settingsWithDatabase } from './database-helpers';
+import { startXvfb, waitFor } from './key-helpers';
+import { SystemClipboard } from '../../electron/core/secrets/clipboard-system';
 
 const stacks: TestStack[] = [];
 after(async () => {
@@ -141,7 +143,7 @@ describe('clients: connect and test the whole chain', () => {
 describe('clients: per-tool keys (LiteLLM virtual keys in PostgreSQL)', () => {
   test('client key 200 → master key rotated → still 200 → restart → still 200 → rotated → old 401 → revoked → 401 at once; limits; no key leaks', async (ctx) => {
     const t = await newStack('vkeys');
-    t.writeSettings(settingsWithDatabase());
+    t.writeSettings({ ...settingsWithDatabase(), clipboardClearSeconds: 5 });
     const transcript: string[] = [];
     const cli = runner(t, transcript);
     const store = new KeytarSecretStore(t.service);
@@ -183,6 +185,21 @@ describe('clients: per-tool keys (LiteLLM virtual keys in PostgreSQL)', () => {
     assert.match(r.stdout, /OPENAI_API_KEY="\$\(gatehouse clients copy cursor --print\)"/);
     r = await cli(['clients', 'copy', 'cursor', '--print']);
     assert.equal(r.stdout.trim(), cursor1, 'copy --print gives the keychain\'s key');
+
+    // Without --print: the guarded clipboard, as `key copy` (marked secret, cleared by the detached helper).
+    const x = await startXvfb();
+    try {
+      const xenv = { ...t.env, DISPLAY: x.display, WAYLAND_DISPLAY: '' };
+      const xclip = new SystemClipboard(xenv);
+      const copied = await runCli(['clients', 'copy', 'cursor'], xenv);
+      transcript.push(copied.stdout + copied.stderr);
+      assert.equal(copied.code, 0, copied.stderr);
+      assert.match(copied.stderr, /Copied the key of "cursor" \(sha256:[0-9a-f]{12}\) to the clipboard via .*cleared in 5 s/);
+      assert.equal(await xclip.readText(), cursor1, 'the clipboard holds the client key');
+      assert.ok(await waitFor(async () => (await xclip.readText()) === '', 9000, 200), 'cleared by the helper');
+    } finally {
+      await x.stop();
+    }
     assert.equal((JSON.parse((await cli(['clients', 'list', '--json'])).stdout) as ClientKeyInfo[])[0]!.spend! > 0, true, 'spend counted');
 
     // Master key rotation: the client key keeps working, the old master key is refused.
@@ -197,7 +214,8 @@ describe('clients: per-tool keys (LiteLLM virtual keys in PostgreSQL)', () => {
     assert.equal((await cli(['restart'], 240_000)).code, 0);
     assert.equal(await modelsStatus(t, cursor1), 200, 'client key survives a restart');
 
-    // Rotating the client key: new key works, old one refused at once; limits kept.
+    // Rotating the client key (LiteLLM without a license: /key/regenerate refused, so delete + generate
+    // with the same limits): new key works, old one refused at once; limits kept.
     r = await cli(['clients', 'rotate', 'cursor', '--print']);
     assert.equal(r.code, 0, r.stderr);
     const cursor2 = r.stdout.trim();
@@ -231,8 +249,16 @@ describe('clients: per-tool keys (LiteLLM virtual keys in PostgreSQL)', () => {
     await new Promise((res) => setTimeout(res, 1500));
     r = await cli(['test', '--client', 'brief', '--json']);
     assert.equal((JSON.parse(r.stdout) as ChainTestResult).error?.cause, 'key-expired');
-    r = await cli(['clients', 'add', 'haiku-only', '--models', 'claude-3-5-haiku', '--json']);
+    // No clipboard here: the key stays in the keychain and the command says how to get it.
+    r = await runCli(['clients', 'add', 'haiku-only', '--models', 'claude-3-5-haiku'], { ...t.env, DISPLAY: '', WAYLAND_DISPLAY: '' });
+    transcript.push(r.stdout + r.stderr);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Made client key "haiku-only" and stored it in the keychain/);
+    assert.match(r.stderr, /could not be copied.*\n.*gatehouse clients copy haiku-only --print/);
+    r = await runCli(['clients', 'copy', 'haiku-only'], { ...t.env, DISPLAY: '', WAYLAND_DISPLAY: '' });
+    transcript.push(r.stdout + r.stderr);
+    assert.equal(errorCode(r), 'CLIPBOARD_UNAVAILABLE');
+    assert.match(r.stderr, /fix: .*gatehouse clients copy haiku-only --print/);
     r = await cli(['test', '--client', 'haiku-only', '--model', 'claude-opus-4', '--json']);
     const denied = JSON.parse(r.stdout) as ChainTestResult;
     assert.deepEqual(denied.models, ['claude-3-5-haiku'], 'the key lists only its models');

@@ -3,6 +3,7 @@
  * preload bridge over a real core whose stack runs (stand-in gateway + PostgreSQL) with a real X
  * clipboard. Client keys and "Copy with key" reach the clipboard through main's guard (countdown),
  * never an IPC reply; no reply carries the master key or a client key; copies need a user gesture.
+ * The gateway here has LiteLLM's Enterprise /key/regenerate (rotation through it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +50,8 @@ describe('clients over IPC, with a running gateway and database', () => {
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-cipc-'));
     port = await freePort();
-    fs.writeFileSync(path.join(home, 'settings.json'), JSON.stringify(settingsWithDatabase()));
+    // A licensed LiteLLM: /key/regenerate works (the CLI test covers the unlicensed fallback).
+    fs.writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ ...settingsWithDatabase(), extraEnv: { STANDIN_PREMIUM: '1' } }));
     const env = { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_STACK: stack, GATEHOUSE_KEYCHAIN_SERVICE: `gatehouse-test-${stack}`, GATEHOUSE_PORT: String(port), GATEHOUSE_IMAGE: PLAIN };
     core = await Gatehouse.open({ env });
     x = await startXvfb();

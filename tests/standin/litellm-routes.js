@@ -4,7 +4,8 @@
 // error the seed image gives without a Claude login / with an expired one, in LiteLLM's error
 // shape), and the virtual-key endpoints /key/generate, /key/list, /key/info, /key/regenerate,
 // /key/delete (database mode: keys stored as SHA-256 "tokens" in PostgreSQL, so they survive
-// restarts and master-key rotations; a deleted key is refused at once).
+// restarts and master-key rotations; a deleted key is refused at once; /key/regenerate only with
+// STANDIN_PREMIUM=1, as LiteLLM allows it only with an Enterprise license).
 const crypto = require('node:crypto');
 
 const MODELS = ['claude-opus-4', 'claude-sonnet-4', 'claude-3-5-haiku'];
@@ -225,6 +226,11 @@ function createRoutes({ db, env, pylog, checkAuth, send, readBody }) {
       const regen = /^\/key\/(?:(.+)\/)?regenerate$/.exec(url.pathname);
       if (req.method === 'POST' && regen) {
         const body = await json(req);
+        // Regenerating a virtual key is an Enterprise feature in LiteLLM; without a license it
+        // answers this (through its management wrapper: a 500). STANDIN_PREMIUM=1 lifts it.
+        if (env.STANDIN_PREMIUM !== '1') {
+          return send(res, 500, errorBody(500, 'Regenerating Virtual Keys is an Enterprise feature, You must be a LiteLLM Enterprise user to use this feature. If you have a license please set `LITELLM_LICENSE` in your env.', 'internal_server_error')), true;
+        }
         const asked = regen[1] ? decodeURIComponent(regen[1]) : body.key;
         const row = asked ? await db.keys.byToken(tokenOf(asked)) : null;
         if (!row) return send(res, 404, errorBody(404, 'Key not found', 'not_found_error')), true;

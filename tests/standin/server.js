@@ -10,7 +10,8 @@
 // master key in a cache-settings line, as LiteLLM once did), STANDIN_TRACEBACK=1 (prints a
 // traceback at boot), STANDIN_CLAUDE_LOGIN=none|expired (model calls fail as the seed image's
 // do without a Claude login or with an expired one; POST /__standin/claude-login {state} changes
-// it at run time), STANDIN_RATE_LIMITED=1 (model calls answer 429).
+// it at run time), STANDIN_RATE_LIMITED=1 (model calls answer 429), STANDIN_PREMIUM=1 (the
+// Enterprise-only /key/regenerate works).
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -17,6 +17,7 @@ import { rand, removeStackObjects } from '../integration/stack-helpers';
 import { request } from '../integration/database-helpers';
 import { seedCompose, type SeedCompose } from '../integration/takeover-helpers';
 import { launchApp, launchChromium, type AppUnderTest } from './harness';
+import { assertAccessible } from './a11y';
 
 describe('first run with a running seed compose stack', { timeout: 6 * 60_000 }, () => {
   const stack = `t-e2e-takeover-${rand()}`;
@@ -53,6 +54,7 @@ describe('first run with a running seed compose stack', { timeout: 6 * 60_000 },
     const labels = await page.getByTestId('first-run-choices').getByRole('button').allInnerTexts();
     assert.deepEqual(labels.map((l) => l.trim()), [`Take over the running gateway ${seed.project}`, 'Import an existing .env', 'Create a new key']);
     await app.screenshot('first-run-choices');
+    await assertAccessible(page, 'first run with a takeover offered');
 
     await takeover.click();
     const plan = page.getByTestId('takeover-plan');
@@ -66,6 +68,7 @@ describe('first run with a running seed compose stack', { timeout: 6 * 60_000 },
     await page.getByText(/lose access/).waitFor();
     await page.evaluate(() => document.querySelector('[data-testid="choice-takeover"]')?.scrollIntoView({ block: 'start' }));
     await app.screenshot('takeover-plan');
+    await assertAccessible(page, 'the takeover plan');
 
     await page.getByTestId('takeover-adopt').click();
     // The key now exists: the app leaves the first run for the Dashboard.

@@ -18,7 +18,9 @@ export function formatTakeoverPlan(plan: TakeoverPlan): string {
     ['Containers', `${plan.containers.join(', ')}: stopped, removed once Gatehouse's stack answers (volumes kept)`],
     ['.env', plan.envFile ? (plan.scrub ? `${plan.envFile}: scrubbed at the end (--scrub)` : `${plan.envFile}: left as it is`) : '(not readable)'],
   ];
-  const lines = [formatRows(rows).replace(/\n {2}/g, '\n' + ' '.repeat(16))];
+  // Continuation lines (one secret or mount each) line up under the values.
+  const indent = ' '.repeat(Math.max(...rows.map(([k]) => k.length)) + 2);
+  const lines = [formatRows(rows).replace(/\n {2}/g, '\n' + indent)];
   if (plan.exposureLoss) lines.push(`Access: ${plan.exposureLoss}\n`);
   for (const w of plan.warnings) lines.push(`Note: ${w}\n`);
   return lines.join('');

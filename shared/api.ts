@@ -295,7 +295,14 @@ export interface Settings {
   mounts: BindMount[];
   /** The Docker volume holding the Claude login; null: `<stack>-claude`. A named one (adopted) must exist. */
   credentialsVolume: string | null;
+  /** Where the gateway runs: "container" (one container on this engine) or "swarm" (a Swarm service, its key a Swarm secret). */
+  target: GatewayTarget;
+  /** swarm: how the service's port is published: "ingress" (the routing mesh) or "host" (on the node running the task). */
+  publishMode: PublishMode;
 }
+
+export type GatewayTarget = 'container' | 'swarm';
+export type PublishMode = 'ingress' | 'host';
 
 /** One host folder or file mounted into the gateway container. */
 export interface BindMount {
@@ -383,6 +390,7 @@ export type ErrorCode =
   | 'GATEWAY_REFUSED'
   /** Taking over a running compose stack failed; the compose stack was put back as it was. */
   | 'TAKEOVER_FAILED'
+  | 'SWARM_NOT_MANAGER'
   | 'INTERNAL';
 
 /**

@@ -34,6 +34,8 @@ export const DEFAULT_SETTINGS: Settings = {
   tls: { mode: 'off', certFile: null, keyFile: null },
   mounts: [],
   credentialsVolume: null,
+  target: 'container',
+  publishMode: 'ingress',
 };
 
 // Docker's own grammar for references is long; this catches the mistakes people make
@@ -96,6 +98,8 @@ const settingsFields = z.object({
   tls: tlsFields,
   mounts: z.array(bindMount).max(32, 'can hold at most 32 mounts'),
   credentialsVolume: volumeName.nullable(),
+  target: z.enum(['container', 'swarm']),
+  publishMode: z.enum(['ingress', 'host']),
 });
 
 /** Marks an issue about a secret in extraEnv: its fix points to the keychain, not to "correct it". */

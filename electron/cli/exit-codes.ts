@@ -59,6 +59,7 @@ const GENERAL_FIX: Record<ErrorCode, string> = {
   DATABASE_OFF: 'Turn the database on with `gatehouse db enable`, then `gatehouse restart`.',
   GATEWAY_REFUSED: 'Check `gatehouse status` and the gateway\'s log: `gatehouse logs --since 5m`.',
   TAKEOVER_FAILED: 'The compose stack runs again as before and nothing was deleted; fix the cause named above and run `gatehouse adopt` again.',
+  SWARM_NOT_MANAGER: 'Make this engine a single-node swarm with `gatehouse swarm init`, or point DOCKER_HOST at a manager, or `gatehouse settings set target container`.',
   INTERNAL: 'This is a bug in Gatehouse; please report it with the steps that led here.',
 };
 

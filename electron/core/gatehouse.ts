@@ -14,6 +14,7 @@ import { GatewayService } from './services/gateway';
 import { DatabaseService } from './services/database';
 import { OperationQueue } from './stack/operation-queue';
 import { StackController } from './stack/stack-controller';
+import { SwarmGateway } from './swarm/gateway-service';
 import { ProcessLock } from './process-lock';
 import { gatewaySecretEnv } from './secrets/gateway-env';
 import { KeyRotation } from './secrets/rotation';
@@ -102,6 +103,7 @@ export class Gatehouse {
       database: this.database,
       secretEnv,
       currentKey: () => this.keys.get(),
+      swarm: new SwarmGateway(this.engine, () => this.settings.get()),
     });
     this.rotation = new KeyRotation({
       secrets: this.secrets,

@@ -18,6 +18,12 @@ import type {
   NetworkCreateSpec,
   NetworkDetails,
   RestartPolicy,
+  SecretSummary,
+  ServiceDetails,
+  ServiceSpec,
+  SwarmEngine,
+  SwarmMembership,
+  TaskDetails,
   VolumeCreateSpec,
   VolumeDetails,
 } from './types';
@@ -37,7 +43,7 @@ function withSignal<T extends object>(options: T, signal: AbortSignal | undefine
  * first use (commands that never touch Docker do not load dockerode), from DOCKER_HOST and
  * friends in `env`; every call goes through `call`, which maps failures in one place.
  */
-export class DockerodeEngine implements DockerEngine {
+export class DockerodeEngine implements DockerEngine, SwarmEngine {
   private client: Docker | null;
 
   constructor(
@@ -306,5 +312,73 @@ export class DockerodeEngine implements DockerEngine {
   events(filters: EngineFilters, options?: CallOptions & { since?: number }): Promise<EngineStream> {
     const query = options?.since !== undefined ? { filters, since: options.since } : { filters };
     return this.call('follow events', options, async (d, signal) => (await d.getEvents(withSignal(query, signal))) as EngineStream);
+  }
+
+  async swarmMembership(options?: CallOptions): Promise<SwarmMembership> {
+    const info = (await this.call('tell its swarm state', options, (d, signal) => (d.info as unknown as (o: object) => Promise<{ Swarm?: Record<string, unknown> }>).call(d, { abortSignal: signal }))).Swarm ?? {};
+    return {
+      localNodeState: String(info.LocalNodeState ?? 'inactive'),
+      controlAvailable: info.ControlAvailable === true,
+      nodeId: typeof info.NodeID === 'string' && info.NodeID ? info.NodeID : null,
+      nodes: typeof info.Nodes === 'number' ? info.Nodes : 0,
+      managers: typeof info.Managers === 'number' ? info.Managers : 0,
+    };
+  }
+
+  async swarmInit(advertiseAddr: string, options?: CallOptions): Promise<string> {
+    const id = await this.call('create a swarm', options, (d, signal) => d.swarmInit(withSignal({ ListenAddr: `${advertiseAddr}:2377`, AdvertiseAddr: advertiseAddr }, signal)) as Promise<unknown>);
+    return typeof id === 'string' ? id : String(id);
+  }
+
+  async swarmLeave(force: boolean, options?: CallOptions): Promise<void> {
+    await this.call('leave the swarm', options, (d, signal) => d.swarmLeave(withSignal({ force }, signal)) as Promise<unknown>, [503], () => undefined);
+  }
+
+  async createSecret(name: string, value: string, labels: Record<string, string>, options?: CallOptions): Promise<string> {
+    const spec = { Name: name, Labels: labels, Data: Buffer.from(value, 'utf8').toString('base64') };
+    const res = (await this.call(`create the secret ${name}`, options, (d, signal) => d.createSecret(withSignal(spec, signal)) as Promise<unknown>)) as { id?: string; ID?: string };
+    return res.id ?? res.ID ?? '';
+  }
+
+  listSecrets(filters: EngineFilters, options?: CallOptions): Promise<SecretSummary[]> {
+    return this.call('list secrets', options, (d, signal) => d.listSecrets(withSignal({ filters }, signal)) as unknown as Promise<SecretSummary[]>);
+  }
+
+  async removeSecret(id: string, options?: CallOptions): Promise<void> {
+    await this.call('remove the secret', options, (d, signal) => d.getSecret(id).remove(withSignal({}, signal)) as Promise<unknown>, [404], () => undefined);
+  }
+
+  async createService(spec: ServiceSpec, options?: CallOptions): Promise<string> {
+    const res = (await this.call(`create the service ${spec.Name ?? ''}`.trim(), options, (d, signal) => d.createService(withSignal(spec, signal)) as Promise<unknown>)) as { id?: string; ID?: string };
+    return res.id ?? res.ID ?? '';
+  }
+
+  inspectService(id: string, options?: CallOptions): Promise<ServiceDetails | null> {
+    return this.call('inspect the service', options, (d, signal) => d.getService(id).inspect(withSignal({}, signal)) as Promise<ServiceDetails>, [404], () => null);
+  }
+
+  listServices(filters: EngineFilters, options?: CallOptions): Promise<ServiceDetails[]> {
+    return this.call('list services', options, (d, signal) => d.listServices(withSignal({ filters }, signal)) as unknown as Promise<ServiceDetails[]>);
+  }
+
+  async updateService(id: string, version: number, spec: ServiceSpec, options?: CallOptions): Promise<void> {
+    await this.call(`update the service ${spec.Name ?? ''}`.trim(), options, (d, signal) => d.getService(id).update(withSignal({ ...spec, version }, signal)) as Promise<unknown>);
+  }
+
+  async removeService(id: string, options?: CallOptions): Promise<void> {
+    await this.call('remove the service', options, (d, signal) => d.getService(id).remove(withSignal({}, signal)) as Promise<unknown>, [404], () => undefined);
+  }
+
+  listTasks(filters: EngineFilters, options?: CallOptions): Promise<TaskDetails[]> {
+    return this.call('list tasks', options, (d, signal) => d.listTasks(withSignal({ filters }, signal)) as unknown as Promise<TaskDetails[]>);
+  }
+
+  serviceLogs(id: string, query: LogQuery, options?: CallOptions): Promise<Buffer | EngineStream> {
+    return this.call('read the service logs', options, async (d, signal) => {
+      const { stream: _stream, ...params } = query;
+      const service = d.getService(id) as unknown as { logs(o: object): Promise<unknown> };
+      const res = await service.logs(withSignal({ ...params, details: false }, signal));
+      return Buffer.isBuffer(res) ? res : typeof res === 'string' ? Buffer.from(res) : (res as EngineStream);
+    });
   }
 }

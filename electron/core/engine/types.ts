@@ -124,3 +124,67 @@ export interface DockerEngine {
   /** Docker's event stream (JSON lines) from `since` (seconds) on, until the signal aborts. */
   events(filters: EngineFilters, options?: CallOptions & { since?: number }): Promise<EngineStream>;
 }
+
+/** What `docker info` says about Swarm: this engine's membership and whether it can manage the swarm. */
+export interface SwarmMembership {
+  /** Docker's LocalNodeState: "inactive", "pending", "active", "error", "locked". */
+  localNodeState: string;
+  /** Whether this engine is a manager (Swarm.ControlAvailable): only a manager creates services and secrets. */
+  controlAvailable: boolean;
+  nodeId: string | null;
+  /** Nodes in the swarm (Swarm.Nodes), 0 outside one. */
+  nodes: number;
+  managers: number;
+}
+
+export type ServiceSpec = Docker.CreateServiceOptions;
+export interface ServiceDetails {
+  ID: string;
+  Version: { Index: number };
+  Spec: ServiceSpec & { Labels?: Record<string, string> };
+}
+export interface TaskDetails {
+  ID: string;
+  ServiceID?: string;
+  NodeID?: string;
+  Slot?: number;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ContainerID?: string } };
+  Spec?: { ContainerSpec?: { Secrets?: { SecretName?: string }[] } };
+}
+export interface SecretSummary {
+  ID: string;
+  Spec: { Name: string; Labels?: Record<string, string> };
+}
+
+/**
+ * Swarm objects through the same adapter (DockerodeEngine implements it; the in-memory fake does
+ * not, so swarm mode needs a real engine). Failures arrive as GatehouseErrors like the rest.
+ */
+export interface SwarmEngine {
+  swarmMembership(options?: CallOptions): Promise<SwarmMembership>;
+  /** A single-node swarm on this engine, advertised on `advertiseAddr`; returns the node id. */
+  swarmInit(advertiseAddr: string, options?: CallOptions): Promise<string>;
+  /** Leaves the swarm (force: also as its last manager). */
+  swarmLeave(force: boolean, options?: CallOptions): Promise<void>;
+  /** Creates a secret (the value goes in the request body only); returns its id. */
+  createSecret(name: string, value: string, labels: Record<string, string>, options?: CallOptions): Promise<string>;
+  listSecrets(filters: EngineFilters, options?: CallOptions): Promise<SecretSummary[]>;
+  /** One already gone is fine. */
+  removeSecret(id: string, options?: CallOptions): Promise<void>;
+  createService(spec: ServiceSpec, options?: CallOptions): Promise<string>;
+  /** null when no such service exists. */
+  inspectService(id: string, options?: CallOptions): Promise<ServiceDetails | null>;
+  listServices(filters: EngineFilters, options?: CallOptions): Promise<ServiceDetails[]>;
+  /** Replaces the spec of the service at `version` (Docker refuses a stale version). */
+  updateService(id: string, version: number, spec: ServiceSpec, options?: CallOptions): Promise<void>;
+  /** One already gone is fine. */
+  removeService(id: string, options?: CallOptions): Promise<void>;
+  listTasks(filters: EngineFilters, options?: CallOptions): Promise<TaskDetails[]>;
+  /** The raw (multiplexed) log of every task of a service. */
+  serviceLogs(id: string, query: LogQuery, options?: CallOptions): Promise<Buffer | EngineStream>;
+}
+
+export function isSwarmEngine(engine: DockerEngine): engine is DockerEngine & SwarmEngine {
+  return typeof (engine as Partial<SwarmEngine>).swarmMembership === 'function';
+}

@@ -16,6 +16,7 @@ import { gatewayStartHooks } from './start-hooks';
 import type { OperationQueue } from './operation-queue';
 import { StatusWatcher } from './status-watcher';
 import { describeStatus, type LiveProbe, type StackMarks } from './status';
+import type { SwarmGateway } from '../swarm/gateway-service';
 
 export type { SecretEnvProvider } from '../services/gateway';
 
@@ -30,6 +31,8 @@ export interface StackControllerOptions {
   database?: DatabaseService;
   /** The keychain's current master key (null: none), to check what the running gateway holds. */
   currentKey?: () => Promise<string | null>;
+  /** settings.target "swarm": the gateway as a Swarm service instead of a container (swarm/gateway-service.ts). */
+  swarm?: SwarmGateway;
 }
 
 /** What a start did: created the stack, found it healthy, started a stopped one, or replaced one. */
@@ -97,6 +100,7 @@ export class StackController {
 
   private async doStart(signal: AbortSignal): Promise<StartResult> {
     const plan = await this.plan();
+    if (await this.opts.swarm?.enabled()) return this.swarmStart(plan, signal);
     try {
       const outcome = await this.startSteps(plan, signal);
       // With a database, healthy includes "database connected" in the gateway's readiness.
@@ -180,6 +184,10 @@ export class StackController {
   private async doStop(signal: AbortSignal): Promise<StackStatus> {
     const { engine, gateway } = this.opts;
     const plan = await this.plan();
+    if (await this.opts.swarm?.enabled()) {
+      await this.opts.swarm!.stop(plan, signal);
+      return this.status(signal);
+    }
     try {
       await engine.ping(signal);
       // What an interrupted replacement left is settled first: one gateway container remains.
@@ -207,6 +215,7 @@ export class StackController {
   async status(signal?: AbortSignal, knownProbe?: LiveProbe): Promise<StackStatus> {
     const { engine, gateway } = this.opts;
     const plan = await this.plan();
+    if (await this.opts.swarm?.enabled()) return this.opts.swarm!.status(plan, gateway.probeUrl(plan), await (this.opts.currentKey?.() ?? Promise.resolve(null)).catch(() => null), signal);
     const [container, marks] = await Promise.all([gateway.findGateway(plan, signal), this.marks.read(plan.stackName)]);
     this.progress.lastContainer = container;
     let probe: LiveProbe = null;
@@ -231,6 +240,20 @@ export class StackController {
     const st = describeStatus({ plan, container, image, marks, transient: this.progress.transient, probe, now: Date.now(), healthcheckNote: gateway.healthcheckNote(plan), keychainFingerprint, keychainProblem });
     if (this.opts.database) st.database = await this.opts.database.status(container?.State.Running ? gateway.probeUrl(plan) : null, signal);
     return st;
+  }
+
+  /** Swarm mode: the service created or updated with the keychain's secrets, ready when it serves the key. */
+  private async swarmStart(plan: StackPlan, signal: AbortSignal): Promise<StartResult> {
+    const swarm = this.opts.swarm!;
+    const secretEnv = await this.opts.secretEnv();
+    this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
+    try {
+      const outcome = await swarm.deploy(plan, this.opts.gateway.probeUrl(plan), secretEnv, () => this.ensureImage(plan, signal), signal);
+      this.progress.clear();
+      return { status: await swarm.status(plan, this.opts.gateway.probeUrl(plan), secretEnv.LITELLM_MASTER_KEY ?? null, signal), outcome };
+    } finally {
+      this.progress.clear();
+    }
   }
 
   /** Liveness, then the barrier without a key, then with the keychain's key (when known). */

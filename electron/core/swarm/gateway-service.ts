@@ -1,0 +1,298 @@
+import type { Settings, StackStatus } from '../../../shared/api';
+import { GatehouseError } from '../errors';
+import { LABELS, stackLabels } from '../engine/labels';
+import type { DockerEngine, ImageDetails, SecretSummary, ServiceDetails, ServiceSpec, SwarmEngine, TaskDetails } from '../engine/types';
+import { CLAUDE_HOME, GATEWAY_PORT, envFingerprint, type StackPlan } from '../services/gateway-plan';
+import { checkBarrier, probeLiveness } from '../services/health';
+import { fingerprint } from '../secrets/master-key';
+import { requireManager, swarmEngine } from './membership';
+
+/** The secrets the gateway gets as Swarm secrets: each a file /run/secrets/<NAME> the wrapper exports as NAME. */
+export const SWARM_SECRET_NAMES = ['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'] as const;
+
+/**
+ * The gateway's command in swarm mode: exports each secret file present into the environment the
+ * image's entrypoint expects, then execs the image's own entrypoint and command (the arguments).
+ * Nothing secret is in it: it names files, not values.
+ */
+export const WRAPPER_SCRIPT = `for n in ${SWARM_SECRET_NAMES.join(' ')}; do if [ -f "/run/secrets/$n" ]; then export "$n=$(cat "/run/secrets/$n")"; fi; done; exec "$@"`;
+
+const POLL_MS = 200;
+/** Task states before its container runs. */
+const PENDING_TASK_STATES = ['new', 'pending', 'assigned', 'accepted', 'ready', 'preparing'];
+const NS = 1_000_000_000;
+
+export function serviceNameFor(stackName: string): string {
+  return `${stackName}_litellm`;
+}
+
+/** Swarm secrets are immutable: a new value is a new secret, named by the stack, the variable and the value's fingerprint. */
+export function secretNameFor(stackName: string, envName: string, value: string): string {
+  return `${stackName}_${envName.toLowerCase()}_${fingerprint(value).replace(/^sha256:/, '')}`;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The image's HEALTHCHECK, reading the key from its secret file instead of the (empty) Env; null: none to override. */
+export function healthcheckFromSecret(image: ImageDetails): Record<string, unknown> | null {
+  const hc = (image.Config as { Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number } }).Healthcheck;
+  const test = hc?.Test;
+  if (!test?.length || test[0] === 'NONE') return null;
+  const readKey = 'export LITELLM_MASTER_KEY="$(cat /run/secrets/LITELLM_MASTER_KEY)"; ';
+  const cmd = test[0] === 'CMD-SHELL' ? test.slice(1).join(' ') : 'exec ' + test.slice(1).map(shellQuote).join(' ');
+  return { Test: ['CMD-SHELL', readKey + cmd], Interval: hc?.Interval, Timeout: hc?.Timeout, Retries: hc?.Retries, StartPeriod: hc?.StartPeriod };
+}
+
+export interface SwarmSecretRef {
+  envName: string;
+  name: string;
+  id: string;
+}
+
+/**
+ * The gateway as the Swarm service `<stack>_litellm` (settings.target "swarm"): its secrets are
+ * Swarm secrets (encrypted in the Raft log, a file in memory in the task), never in the service's
+ * or a task container's Env. Only objects with the stack's labels are touched; volumes are never
+ * removed.
+ */
+export class SwarmGateway {
+  constructor(
+    private readonly engine: DockerEngine,
+    private readonly settings: () => Promise<Settings>,
+  ) {}
+
+  private get swarm(): DockerEngine & SwarmEngine {
+    return swarmEngine(this.engine);
+  }
+
+  async enabled(): Promise<boolean> {
+    return (await this.settings()).target === 'swarm';
+  }
+
+  async findService(plan: StackPlan, signal?: AbortSignal): Promise<ServiceDetails | null> {
+    const found = await this.swarm.listServices({ name: [serviceNameFor(plan.stackName)], label: [`${LABELS.stack}=${plan.stackName}`, `${LABELS.role}=gateway`] }, { signal });
+    // The name filter matches prefixes: the exact name only.
+    return found.find((s) => s.Spec.Name === serviceNameFor(plan.stackName)) ?? null;
+  }
+
+  async tasks(serviceId: string, signal?: AbortSignal): Promise<TaskDetails[]> {
+    return this.swarm.listTasks({ service: [serviceId] }, { signal });
+  }
+
+  private async stackSecrets(plan: StackPlan, signal?: AbortSignal): Promise<SecretSummary[]> {
+    const all = await this.swarm.listSecrets({ label: [`${LABELS.stack}=${plan.stackName}`, `${LABELS.role}=gateway`] }, { signal });
+    return all.filter((s) => s.Spec.Labels?.[LABELS.stack] === plan.stackName);
+  }
+
+  /** The secrets for this environment: existing ones (same name = same value) reused, missing ones created. */
+  async ensureSecrets(plan: StackPlan, secretEnv: Record<string, string>, signal?: AbortSignal): Promise<SwarmSecretRef[]> {
+    const extra = Object.keys(secretEnv).filter((k) => !(SWARM_SECRET_NAMES as readonly string[]).includes(k));
+    if (extra.length) {
+      throw new GatehouseError(
+        'SETTINGS_INVALID',
+        `Swarm mode does not yet carry ${extra.join(', ')} (the database and HTTPS settings) into the gateway's service.`,
+        'Turn the database and TLS off for swarm mode (`gatehouse db disable`, `gatehouse tls disable`), or `gatehouse settings set target container`.',
+      );
+    }
+    const have = await this.stackSecrets(plan, signal);
+    const refs: SwarmSecretRef[] = [];
+    for (const envName of SWARM_SECRET_NAMES) {
+      const value = secretEnv[envName];
+      if (!value) continue;
+      const name = secretNameFor(plan.stackName, envName, value);
+      const existing = have.find((s) => s.Spec.Name === name);
+      const id = existing?.ID ?? (await this.swarm.createSecret(name, value, { ...stackLabels(plan.stackName, 'gateway'), [LABELS.keyFingerprint]: fingerprint(value) }, { signal, action: `create the Swarm secret ${name}` }));
+      refs.push({ envName, name, id });
+    }
+    return refs;
+  }
+
+  /** Removes the stack's gateway secrets that no service spec uses any more (Docker refuses those in use). */
+  async removeUnusedSecrets(plan: StackPlan, keep: string[], signal?: AbortSignal): Promise<void> {
+    for (const s of await this.stackSecrets(plan, signal)) {
+      if (!keep.includes(s.Spec.Name)) await this.swarm.removeSecret(s.ID, { signal, action: `remove the Swarm secret ${s.Spec.Name}` });
+    }
+  }
+
+  /** Refuses an image without /bin/sh before any service exists: the wrapper needs a shell. */
+  async checkShell(plan: StackPlan, signal?: AbortSignal): Promise<void> {
+    const name = `${plan.stackName}-shell-check-${process.pid}`;
+    const id = await this.engine.createContainer({ name, Image: plan.image, Entrypoint: ['/bin/sh'], Cmd: [], Labels: { [LABELS.stack]: plan.stackName } }, { signal, action: 'look for a shell in the image' });
+    try {
+      if (!(await this.engine.statPath(id, '/bin/sh', { signal }))) {
+        throw new GatehouseError(
+          'SETTINGS_INVALID',
+          `The image ${plan.image} has no /bin/sh, which swarm mode needs to read the key from its Swarm secret file before the image's entrypoint runs.`,
+          'Use an image with a shell (the seed image has one), or `gatehouse settings set target container`.',
+        );
+      }
+    } finally {
+      await this.engine.removeContainer(id).catch(() => undefined);
+    }
+  }
+
+  /** The service spec: the wrapper runs the image's entrypoint + command; secrets as files; no secret in Env. */
+  serviceSpec(plan: StackPlan, settings: Settings, image: ImageDetails, secrets: SwarmSecretRef[], secretEnv: Record<string, string>, replicas: number): ServiceSpec {
+    const entry = [...(image.Config.Entrypoint ?? []), ...(image.Config.Cmd ?? [])];
+    if (!entry.length) throw new GatehouseError('SETTINGS_INVALID', `The image ${plan.image} has neither an entrypoint nor a command to run.`, 'Use the seed image or a LiteLLM image.');
+    const healthcheck = healthcheckFromSecret(image);
+    const key = secretEnv.LITELLM_MASTER_KEY ?? '';
+    const labels = {
+      ...stackLabels(plan.stackName, 'gateway'),
+      [LABELS.keyFingerprint]: fingerprint(key),
+      // Covers the secrets' values through their names (fingerprints), never the values themselves.
+      [LABELS.envFingerprint]: envFingerprint({ ...plan.extraEnv, ...Object.fromEntries(secrets.map((s) => [s.envName, s.name])) }),
+    };
+    return {
+      Name: serviceNameFor(plan.stackName),
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: plan.image,
+          Command: ['/bin/sh', '-c', WRAPPER_SCRIPT, 'gatehouse-wrapper'],
+          Args: entry,
+          Env: Object.entries(plan.extraEnv).map(([k, v]) => `${k}=${v}`),
+          Labels: stackLabels(plan.stackName, 'gateway'),
+          Secrets: secrets.map((s) => ({ SecretID: s.id, SecretName: s.name, File: { Name: s.envName, UID: '0', GID: '0', Mode: 0o444 } })),
+          Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: CLAUDE_HOME }, ...plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly }))],
+          ...(healthcheck ? { Healthcheck: healthcheck } : {}),
+          StopGracePeriod: 10 * NS,
+        },
+        RestartPolicy: { Condition: 'on-failure', Delay: 1 * NS, MaxAttempts: 3 },
+      },
+      Mode: { Replicated: { Replicas: replicas } },
+      // One host port per node: a second task cannot start before the first stops (host mode).
+      UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'pause' },
+      EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: GATEWAY_PORT, PublishedPort: plan.port, PublishMode: settings.publishMode }] },
+    } as ServiceSpec;
+  }
+
+  /** Waits for the service's task to answer with `key` (and refuse no key); a failed task or the timeout is an error. */
+  async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + plan.startTimeoutMs;
+    let last = 'no answer yet';
+    for (;;) {
+      if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
+      const failed = (await this.tasks(serviceId, signal)).find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
+      if (failed) {
+        throw new GatehouseError('CONTAINER_EXITED', `A task of the gateway service ${serviceNameFor(plan.stackName)} ${failed.Status?.State}: ${failed.Status?.Err ?? failed.Status?.Message ?? 'no reason given'}.`, 'Read its log: `gatehouse logs --tail 50`; fix the cause and start again.');
+      }
+      if (await probeLiveness(url, signal)) {
+        const b = await checkBarrier(url, key, signal);
+        if (b.ok) return;
+        if (b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
+        last = b.detail;
+      }
+      if (Date.now() > deadline) {
+        throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  private async ensureVolume(plan: StackPlan, signal?: AbortSignal): Promise<void> {
+    if (await this.engine.inspectVolume(plan.volumeName, { signal })) return;
+    if (plan.volumeAdopted) throw new GatehouseError('SETTINGS_INVALID', `The credentials volume ${plan.volumeName} named in the settings does not exist.`, 'Create it or `gatehouse settings unset credentialsVolume`.');
+    await this.engine.createVolume({ Name: plan.volumeName, Labels: stackLabels(plan.stackName, 'credentials') }, { signal });
+  }
+
+  /**
+   * Creates or updates the service to run `secretEnv` with one replica, waits until it serves
+   * the key, then removes the stack's secrets no longer used. Returns what it did.
+   */
+  async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
+    await requireManager(this.engine, { signal });
+    const settings = await this.settings();
+    await ensureImage();
+    const image = await this.engine.inspectImage(plan.image, { signal });
+    if (!image) throw new GatehouseError('IMAGE_PULL_FAILED', `The image ${plan.image} is not on this machine.`, 'Check the image reference and `docker login`.');
+    const existing = await this.findService(plan, signal);
+    const secrets = await this.ensureSecrets(plan, secretEnv, signal);
+    const spec = this.serviceSpec(plan, settings, image, secrets, secretEnv, 1);
+    const key = secretEnv.LITELLM_MASTER_KEY ?? '';
+    const since = Date.now();
+    let outcome: 'created' | 'already-running' | 'restarted' | 'recreated';
+    let serviceId: string;
+    if (!existing) {
+      await this.checkShell(plan, signal);
+      await this.ensureVolume(plan, signal);
+      serviceId = await this.swarm.createService(spec, { signal, action: `create the service ${spec.Name}` });
+      outcome = 'created';
+    } else {
+      serviceId = existing.ID;
+      const sameSpec = existing.Spec.Labels?.[LABELS.envFingerprint] === spec.Labels?.[LABELS.envFingerprint] && (existing.Spec.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image?.split('@')[0] === plan.image;
+      const replicas = (existing.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
+      if (sameSpec && replicas > 0 && (await checkBarrier(url, key, signal)).ok) return 'already-running';
+      if (!sameSpec) await this.checkShell(plan, signal);
+      await this.swarm.updateService(existing.ID, existing.Version.Index, spec, { signal, action: `update the service ${spec.Name}` });
+      outcome = sameSpec ? 'restarted' : 'recreated';
+    }
+    await this.waitReady(plan, url, serviceId, key, since, signal);
+    await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
+    return outcome;
+  }
+
+  /** Scales the service to 0 and waits until no task runs; the service, its secrets and the volume stay. */
+  async stop(plan: StackPlan, signal?: AbortSignal): Promise<void> {
+    await requireManager(this.engine, { signal });
+    const svc = await this.findService(plan, signal);
+    if (!svc) return;
+    const spec = { ...svc.Spec, Mode: { Replicated: { Replicas: 0 } } } as ServiceSpec;
+    await this.swarm.updateService(svc.ID, svc.Version.Index, spec, { signal, action: `scale the service ${svc.Spec.Name} to 0` });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const tasks = await this.tasks(svc.ID, signal);
+      if (!tasks.some((t) => t.DesiredState === 'running' || ['running', 'starting', ...PENDING_TASK_STATES].includes(t.Status?.State ?? ''))) return;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${svc.Spec.Name} still has running tasks 60 s after being scaled to 0.`, 'Look at `docker service ps` of the service, then run `gatehouse stop` again.');
+  }
+
+  /** The stack's status from the service and its tasks, with the same live probe as container mode. */
+  async status(plan: StackPlan, url: string, key: string | null, signal?: AbortSignal): Promise<StackStatus & { replicas: { running: number; desired: number }; tasks: { id: string; state: string; node: string | null; error: string | null }[] }> {
+    const svc = await this.findService(plan, signal);
+    const tasks = svc ? await this.tasks(svc.ID, signal) : [];
+    const desired = (svc?.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
+    const current = tasks.filter((t) => t.DesiredState === 'running');
+    // A task with a HEALTHCHECK stays "starting" until Docker's first check passes; it already serves.
+    const running = current.filter((t) => t.Status?.State === 'running' || t.Status?.State === 'starting');
+    const pending = current.filter((t) => PENDING_TASK_STATES.includes(t.Status?.State ?? ''));
+    let state: StackStatus['state'] = !svc ? 'absent' : desired === 0 ? 'stopped' : running.length || pending.length ? 'starting' : 'crashed';
+    let detail: string | null = svc ? `Swarm service ${svc.Spec.Name}: ${running.length}/${desired} replicas running.` : null;
+    if (running.length) {
+      if (!(await probeLiveness(url, signal))) state = 'unhealthy';
+      else {
+        const b = await checkBarrier(url, key, signal);
+        state = b.ok ? 'healthy' : b.unsafe ? 'unsafe' : 'unhealthy';
+        if (!b.ok) detail += ` ${b.detail}.`;
+      }
+    } else if (svc && desired > 0) {
+      const err = tasks.find((t) => t.Status?.Err)?.Status?.Err;
+      if (err) detail += ` Last task error: ${err}.`;
+    }
+    const image = await this.engine.inspectImage(plan.image, { signal });
+    const startedAt = running.length ? ((running[0] as { Status?: { Timestamp?: string } }).Status?.Timestamp ?? null) : null;
+    return {
+      state,
+      stackName: plan.stackName,
+      image: plan.image,
+      imageDigest: image?.RepoDigests?.[0]?.split('@')[1] ?? null,
+      imageId: image?.Id ?? null,
+      url,
+      bindAddress: '0.0.0.0',
+      port: plan.port,
+      containerId: running[0]?.Status?.ContainerStatus?.ContainerID ?? null,
+      startedAt,
+      uptimeMs: startedAt ? Date.now() - Date.parse(startedAt) : null,
+      keyFingerprint: svc?.Spec.Labels?.[LABELS.keyFingerprint] ?? null,
+      exitCode: null,
+      detail,
+      pull: null,
+      database: null,
+      replicas: { running: running.length, desired },
+      tasks: current.map((t) => ({ id: t.ID, state: t.Status?.State ?? 'unknown', node: t.NodeID ?? null, error: t.Status?.Err ?? null })),
+    };
+  }
+}

@@ -167,7 +167,11 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
       requireUserGesture(services, 'Copying a snippet with the key');
       return copySecretToClipboard(core, services.keyClipboard, await core.clients.snippetWithKey(tool, client));
     },
-    'chain:test': (model, client) => core.clients.test({ model, client }),
+    // A test spends quota: only on a click the user made.
+    'chain:test': (model, client) => {
+      requireUserGesture(services, 'Testing the whole chain');
+      return core.clients.test({ model, client });
+    },
     'chain:last': () => core.clients.lastTest(),
     'clients:list': () => core.clients.keys.list(),
     'clients:add': (name, options) => core.clients.keys.add(name, options),

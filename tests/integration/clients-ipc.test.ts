@@ -110,6 +110,7 @@ describe('clients over IPC, with a running gateway and database', () => {
     try {
       await assert.rejects(call('clients:copy', 'webui'), (e: unknown) => payloadFromError(e).code === 'NOT_FOCUSED');
       await assert.rejects(call('connect:copy', 'shell', 'webui'), (e: unknown) => payloadFromError(e).code === 'NOT_FOCUSED');
+      await assert.rejects(call('chain:test', null, null), (e: unknown) => payloadFromError(e).code === 'NOT_FOCUSED', 'a test spends quota: only on a click');
       assert.notEqual(await clip.readText(), key1);
     } finally {
       userGesture = true;

@@ -25,7 +25,8 @@ const invokeChannels = new Set<string>(INVOKE_CHANNELS);
  * so a script running on its own, or one injected later, cannot pull the key unseen. Main
  * confirms with the input it saw itself; this is the first of the two checks.
  */
-export const USER_GESTURE_CHANNELS: ReadonlySet<InvokeChannel> = new Set<InvokeChannel>(['key:reveal', 'key:copy']);
+// Also the client keys' and snippets' copies (they hand out a key) and the chain test (it spends quota).
+export const USER_GESTURE_CHANNELS: ReadonlySet<InvokeChannel> = new Set<InvokeChannel>(['key:reveal', 'key:copy', 'clients:copy', 'connect:copy', 'chain:test']);
 
 export interface BridgeOptions {
   /**

@@ -16,6 +16,8 @@ import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
 import { docker, rand, removeStackObjects, runCli, stackContainers } from './stack-helpers';
 import { dbGet, request } from './database-helpers';
 import { seedCompose, type SeedCompose } from './takeover-helpers';
+import { recreateSpec } from '../../electron/core/takeover/recreate';
+import type { ContainerDetails } from '../../electron/core/engine/types';
 import type { GatehouseBridge, InvokeChannel, InvokeMap } from '../../shared/api';
 import { invokeOrThrow, payloadFromError } from '../../shared/bridge-errors';
 import { Gatehouse } from '../../electron/core/gatehouse';
@@ -123,6 +125,29 @@ describe('gatehouse adopt with a seed compose stack', { timeout: 600_000 }, () =
     } finally {
       await core.close();
     }
+  });
+
+  test('a compose container removed meanwhile is made again from its inspect: same name, alias, volume and compose labels', async () => {
+    const db = (await composeContainers()).find((c) => c.Labels['com.docker.compose.service'] === 'db');
+    assert.ok(db);
+    const info = await docker.getContainer(db.Id).inspect();
+    await docker.getContainer(db.Id).stop({ t: 30 });
+    await docker.getContainer(db.Id).remove({ v: false });
+    const made = await docker.createContainer(recreateSpec(info as unknown as ContainerDetails));
+    await made.start();
+    // The gateway reaches it by its alias `db`, on the same data.
+    for (let i = 0; ; i++) {
+      try {
+        assert.equal(await dbGet(port, masterKey, 'seed-row'), 'kept');
+        break;
+      } catch (err) {
+        if (i > 60) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const ps = await seed.compose(['ps', '-q', 'db']);
+    assert.equal(ps.stdout.trim(), made.id, 'docker-compose still counts it as its db service');
+    assert.equal((await made.inspect()).Name, info.Name);
   });
 
   test('the new gateway fails its start: the compose stack runs again with the same key, keychain and settings as before', async () => {

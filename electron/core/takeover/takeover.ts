@@ -16,6 +16,7 @@ import { PG_DATABASE, PG_USER } from '../services/database-plan';
 import { httpGet } from '../services/http-probe';
 import { detectComposeGateways, envMap, type DetectedProject } from './detect';
 import { planTakeover, type TakeoverDecision, type TakeoverOptions } from './plan';
+import { recreateSpec } from './recreate';
 
 const KEYCHAIN_ACCOUNTS = {
   LITELLM_MASTER_KEY: ACCOUNTS.masterKey,
@@ -266,7 +267,11 @@ export class Takeover {
     await attempt('restore the key record', () => core.state.update(KEY_STATE_SECTION, () => undo.keyState));
     // The database first, as compose's depends_on has it.
     for (const c of [...undo.stopped].reverse()) {
-      await attempt(`start the compose container ${c.Name.replace(/^\//, '')} again`, () => this.engine.startContainer(c.Id));
+      await attempt(`start the compose container ${c.Name.replace(/^\//, '')} again`, async () => {
+        // Stopped, never removed before the verification; one removed meanwhile is made again from its inspect.
+        const id = (await this.engine.inspectContainer(c.Id)) ? c.Id : await this.engine.createContainer(recreateSpec(c), { action: `recreate the compose container ${c.Name.replace(/^\//, '')}` });
+        await this.engine.startContainer(id);
+      });
     }
     if (undo.stopped.some((c) => c.Id === found.gateway.Id)) {
       await attempt('wait for the compose gateway to answer its key again', () => this.waitComposeGateway(found));

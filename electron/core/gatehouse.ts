@@ -94,6 +94,7 @@ export class Gatehouse {
       ensureNetwork: async (signal) => void (await this.stack.ensureBase(await this.stack.plan(), signal)),
     });
     const secretEnv = (o?: { masterKey?: string }) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv(), tls: async () => this.tls.gatewayEnv(await this.settings.get()) }, o);
+    const swarm = new SwarmGateway(this.engine, () => this.settings.get());
     this.stack = new StackController({
       engine: this.engine,
       gateway: this.gateway,
@@ -103,7 +104,7 @@ export class Gatehouse {
       database: this.database,
       secretEnv,
       currentKey: () => this.keys.get(),
-      swarm: new SwarmGateway(this.engine, () => this.settings.get()),
+      swarm,
     });
     this.rotation = new KeyRotation({
       secrets: this.secrets,
@@ -116,6 +117,7 @@ export class Gatehouse {
       env: this.env,
       // The old container's last lines go into the log history before it is removed.
       beforeRemovingOld: (id) => this.logs.keepLinesOf(id),
+      swarm,
     });
     this.claude = new ClaudeLogin({ secrets: this.secrets, gateway: this.gateway });
     this.clients = new Clients({

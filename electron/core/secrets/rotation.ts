@@ -13,6 +13,7 @@ import type { KeyManager } from './key-manager';
 import { ACCOUNTS, type SecretStore } from './secret-store';
 import { fingerprint, generateMasterKey } from './master-key';
 import { decideRecovery, readJournal, writeJournal, type RotationJournal } from './rotation-journal';
+import type { SwarmGateway } from '../swarm/gateway-service';
 
 /**
  * Master-key rotation as a small transaction with a journal (rotation-journal.ts):
@@ -48,6 +49,8 @@ export interface RotationDeps {
   env: NodeJS.ProcessEnv;
   /** Called before the replaced container is removed (the log engine reads its last lines); failures are ignored. */
   beforeRemovingOld?: (containerId: string) => Promise<void>;
+  /** settings.target "swarm": the gateway is a Swarm service; its key a Swarm secret (swarm/gateway-service.ts). */
+  swarm?: SwarmGateway;
   now?: () => Date;
 }
 
@@ -109,17 +112,22 @@ export class KeyRotation {
     const oldKey = await this.deps.keys.require();
     const gateway = this.deps.gateway;
     const plan = await gateway.plan();
+    const swarm = (await this.deps.swarm?.enabled()) ? this.deps.swarm! : null;
 
     let old: ContainerDetails | null = null;
+    let swarmRunning = false;
     try {
+      if (swarm) swarmRunning = await swarm.running(plan);
+      else {
       // A replacement interrupted earlier is finished or undone first: one gateway container remains.
       await gateway.lifecycle.settleSetAside(plan);
       old = await gateway.findGateway(plan);
+      }
     } catch (err) {
       const e = this.dockerError(err, 'Looking for the running gateway');
       throw failed(`The key was not rotated: Gatehouse could not tell whether the gateway runs (${e.message}).`, err);
     }
-    const running = old?.State.Running === true;
+    const running = swarm ? swarmRunning : old?.State.Running === true;
     const newKey = generateMasterKey();
     const journal: RotationJournal = {
       id: crypto.randomBytes(4).toString('hex'),
@@ -141,7 +149,9 @@ export class KeyRotation {
         throw new GatehouseError('KEYCHAIN_LOCKED', 'The new key could not be read back from the keychain.', 'Unlock your login keyring and rotate again.');
       }
       this.abortPoint(2);
-      if (running && old) {
+      if (running && swarm) {
+        await this.redeployService(swarm, plan, journal, oldKey, newKey);
+      } else if (running && old) {
         await this.recreate(plan, journal, old, oldKey, newKey);
       }
       journal.step = 'verified';
@@ -192,6 +202,35 @@ export class KeyRotation {
     await this.verifyKeys(gateway.probeUrl(plan), newKey, oldKey);
   }
 
+  /**
+   * Swarm mode: a new Swarm secret, the service updated to it (stop-first: one host port per
+   * node), waited until it serves the new key, then verified. The old secret stays until commit,
+   * so a rollback finds it.
+   */
+  private async redeployService(swarm: SwarmGateway, plan: StackPlan, journal: RotationJournal, oldKey: string, newKey: string): Promise<void> {
+    this.progress('recreate', 'Updating the gateway service to a new Swarm secret (volumes kept)');
+    journal.step = 'recreating';
+    await writeJournal(this.deps.state, journal);
+    this.abortPoint(3);
+    const url = this.deps.gateway.probeUrl(plan);
+    const secretEnv = await this.deps.secretEnv({ masterKey: newKey });
+    this.progress('verify', 'Waiting for the new gateway: expecting new key 200, old key 401, no key 401');
+    await swarm.deploy(plan, url, secretEnv, async () => undefined, undefined, false);
+    this.abortPoint(7);
+    await this.verifyKeys(url, newKey, oldKey);
+  }
+
+  /** Swarm mode: the service runs with `key` (its secret created again if need be), other secrets of the stack removed. */
+  private async settleService(key: string): Promise<void> {
+    const swarm = this.deps.swarm!;
+    const plan = await this.deps.gateway.plan();
+    try {
+      await swarm.deploy(plan, this.deps.gateway.probeUrl(plan), await this.deps.secretEnv({ masterKey: key }), async () => undefined);
+    } catch (err) {
+      throw this.dockerError(err, 'Updating the gateway service');
+    }
+  }
+
   /** New key 200, no key 401 (both checked by checkBarrier), old key 401. */
   private async verifyKeys(url: string, newKey: string, oldKey: string): Promise<void> {
     const barrier = await checkBarrier(url, newKey);
@@ -209,7 +248,9 @@ export class KeyRotation {
 
   /** Undoes a rotation that was not verified: remove the new container, restore the old one, drop the pending key. */
   private async rollBack(journal: RotationJournal, oldKey: string | null): Promise<void> {
-    if (journal.gatewayWasRunning && journal.oldContainerId) {
+    if (journal.gatewayWasRunning && oldKey && (await this.deps.swarm?.enabled())) {
+      await this.settleService(oldKey);
+    } else if (journal.gatewayWasRunning && journal.oldContainerId) {
       const gateway = this.deps.gateway;
       const plan = await gateway.plan();
       try {
@@ -253,7 +294,11 @@ export class KeyRotation {
     }
     await secrets.delete(ACCOUNTS.pendingMasterKey);
     this.abortPoint(10);
-    if (journal.gatewayWasRunning && journal.oldContainerId) {
+    if (journal.gatewayWasRunning && (await this.deps.swarm?.enabled())) {
+      // Idempotent: after a crash the service is brought to the new key; the old secret is removed.
+      await this.settleService(current);
+      this.abortPoint(11);
+    } else if (journal.gatewayWasRunning && journal.oldContainerId) {
       const gateway = this.deps.gateway;
       const plan = await gateway.plan();
       try {

@@ -154,7 +154,8 @@ export class SwarmGateway {
           Command: ['/bin/sh', '-c', WRAPPER_SCRIPT, 'gatehouse-wrapper'],
           Args: entry,
           Env: Object.entries(plan.extraEnv).map(([k, v]) => `${k}=${v}`),
-          Labels: stackLabels(plan.stackName, 'gateway'),
+          // The stack only, not the gateway role: container-mode code never takes a task's container for its own.
+          Labels: { [LABELS.stack]: plan.stackName },
           Secrets: secrets.map((s) => ({ SecretID: s.id, SecretName: s.name, File: { Name: s.envName, UID: '0', GID: '0', Mode: 0o444 } })),
           Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: CLAUDE_HOME }, ...plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly }))],
           ...(healthcheck ? { Healthcheck: healthcheck } : {}),
@@ -202,7 +203,7 @@ export class SwarmGateway {
    * Creates or updates the service to run `secretEnv` with one replica, waits until it serves
    * the key, then removes the stack's secrets no longer used. Returns what it did.
    */
-  async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
+  async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal, pruneSecrets = true): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
     await requireManager(this.engine, { signal });
     const settings = await this.settings();
     await ensureImage();
@@ -224,14 +225,23 @@ export class SwarmGateway {
       serviceId = existing.ID;
       const sameSpec = existing.Spec.Labels?.[LABELS.envFingerprint] === spec.Labels?.[LABELS.envFingerprint] && (existing.Spec.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image?.split('@')[0] === plan.image;
       const replicas = (existing.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
-      if (sameSpec && replicas > 0 && (await checkBarrier(url, key, signal)).ok) return 'already-running';
+      if (sameSpec && replicas > 0 && (await checkBarrier(url, key, signal)).ok) {
+        if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
+        return 'already-running';
+      }
       if (!sameSpec) await this.checkShell(plan, signal);
       await this.swarm.updateService(existing.ID, existing.Version.Index, spec, { signal, action: `update the service ${spec.Name}` });
       outcome = sameSpec ? 'restarted' : 'recreated';
     }
     await this.waitReady(plan, url, serviceId, key, since, signal);
-    await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
+    if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
     return outcome;
+  }
+
+  /** Whether the service exists with replicas wanted (a rotation then redeploys it). */
+  async running(plan: StackPlan, signal?: AbortSignal): Promise<boolean> {
+    const svc = await this.findService(plan, signal);
+    return ((svc?.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0) > 0;
   }
 
   /** Scales the service to 0 and waits until no task runs; the service, its secrets and the volume stay. */

@@ -16,11 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every suite runs in its own D-Bus session with a real gnome-keyring (Secret Service for keytar);
-# libsecret-1-dev lets `npm install` build keytar where no prebuilt binary fits.
-PKG_BASE=(ca-certificates curl dbus dbus-x11 gnome-keyring libsecret-1-dev)
+# libsecret-1-dev lets `npm install` build keytar where no prebuilt binary fits; libsecret-tools
+# (secret-tool) lets tests look into the keyring from outside Gatehouse.
+PKG_BASE=(ca-certificates curl dbus dbus-x11 gnome-keyring libsecret-1-dev libsecret-tools)
 # A real Docker engine and registry; Xvfb + xclip for a real clipboard; debootstrap builds the
-# PostgreSQL test image from Debian's own packages.
-PKG_DOCKER=(docker.io docker-registry iptables xvfb xauth xclip debootstrap busybox-static)
+# PostgreSQL test image from Debian's own packages; docker-compose (Debian's 1.29, the seed
+# users' tool) runs the seed's compose stack that the takeover tests adopt.
+PKG_DOCKER=(docker.io docker-registry iptables xvfb xauth xclip debootstrap busybox-static docker-compose)
 # Playwright drives Debian's Chromium (never a downloaded browser).
 PKG_E2E=(chromium xvfb xauth)
 # `npm run bench` compares the cold start with `docker-compose up -d` (Debian's compose 1.29).

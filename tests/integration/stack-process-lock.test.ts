@@ -4,8 +4,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Gatehouse } from '../../electron/core/gatehouse';
-import { runCli, testStack, type TestStack } from './stack-helpers';
+import { ROOT, testStack, type TestStack } from './stack-helpers';
 
 let t: TestStack;
 before(async () => {
@@ -15,25 +17,41 @@ after(async () => {
   await t.cleanup();
 });
 
+const WAITING = /Waiting for another Gatehouse process \(pid (\d+)\) to finish its start/;
+
 test('a CLI stop waits for an operation the app is running on the same stack', async () => {
   const app = await Gatehouse.open({ env: t.env });
+  const cli = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli', 'main.ts'), 'stop'], { cwd: ROOT, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => cli.kill('SIGKILL'), 60_000);
   try {
+    let stderr = '';
+    let saidWaiting!: () => void;
+    const waiting = new Promise<void>((r) => (saidWaiting = r));
+    cli.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (WAITING.test(stderr)) saidWaiting();
+    });
+    const exited = new Promise<{ code: number | null; at: number }>((r) => cli.on('close', (code) => r({ code, at: Date.now() })));
     let releasedAt = 0;
-    let holding!: () => void;
-    const held = new Promise<void>((r) => (holding = r));
-    const op = app.stack.runExclusive('start', async () => {
-      holding();
-      await new Promise((r) => setTimeout(r, 2500));
+    let cliExitedEarly = false;
+    // The app holds the stack until the CLI has said that it waits (however long the CLI takes
+    // to start on a loaded machine), or until the CLI ends without saying it.
+    await app.stack.runExclusive('start', async () => {
+      await Promise.race([
+        waiting,
+        exited.then(() => {
+          if (releasedAt === 0) cliExitedEarly = true;
+        }),
+      ]);
       releasedAt = Date.now();
     });
-    await held;
-    const cli = await runCli(['stop'], t.env, { timeoutMs: 30_000 });
-    const cliDoneAt = Date.now();
-    await op;
-    assert.equal(cli.code, 0, cli.stderr);
-    assert.match(cli.stderr, new RegExp(`Waiting for another Gatehouse process \\(pid ${process.pid}\\) to finish its start`));
-    assert.ok(releasedAt > 0 && cliDoneAt >= releasedAt, 'the CLI finished only after the app released the stack');
+    const done = await exited;
+    assert.equal(cliExitedEarly, false, `the CLI ended while the app held the stack:\n${stderr}`);
+    assert.equal(done.code, 0, stderr);
+    assert.equal(WAITING.exec(stderr)?.[1], String(process.pid), stderr);
+    assert.ok(done.at >= releasedAt, 'the CLI finished only after the app released the stack');
   } finally {
+    clearTimeout(killer);
     await app.close();
   }
 });

@@ -3,7 +3,7 @@ import { connectionError, engineStatus } from './connection';
 import { findByRole } from './find-by-role';
 import { containerNameFor } from './labels';
 import { createLineDecoder, toDockerSince, type RawLine } from './log-format';
-import type { DockerEngine, EngineStream, LogQuery } from './types';
+import type { ContainerDetails, DockerEngine, EngineStream, LogQuery } from './types';
 
 // The log format is imported from here by the log pipeline and its tests.
 export * from './log-format';
@@ -20,7 +20,11 @@ export interface GatewayContainer {
 /** The stack's gateway container (the one rule of find-by-role.ts); null when there is none. */
 export async function findGatewayContainer(engine: DockerEngine, stack: string, signal?: AbortSignal): Promise<GatewayContainer | null> {
   const info = await findByRole(engine, { stackName: stack, role: 'gateway', plannedName: containerNameFor(stack, 'gateway') }, signal);
-  if (!info) return null;
+  return info ? gatewayContainerOf(info) : null;
+}
+
+/** What the log engine needs of a gateway container, from its inspect record. */
+export function gatewayContainerOf(info: ContainerDetails): GatewayContainer {
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),

@@ -7,12 +7,14 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { TypedEmitter } from '../typed-emitter';
 import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../engine/log-stream';
 import type { DockerEngine } from '../engine/types';
-import { LogPipeline, emptyRedactionStats, type RedactionStats, type StreamMarks } from './pipeline';
+import { LogPipeline, type RedactionStats } from './pipeline';
 import { LogHistory, type HistoryOptions } from './history';
 import { readKnownSecrets } from './redactor';
 import { runQueryAsync } from './query';
 import { writeExport } from './export';
 import { followGateway } from './gateway-follower';
+import { restoreClearedMarks, restoreCounters, saveAck, saveClearedMarks, saveRedactionStats } from './log-state';
+import { inspectGatewayContainer, readGatewayTail } from './docker-read';
 
 export interface LogEngineDeps {
   home: string;
@@ -25,18 +27,6 @@ export interface LogEngineDeps {
   history?: HistoryOptions;
   /** The core's one Docker adapter. */
   engine: DockerEngine;
-}
-
-/** state.json section: acknowledged warning groups, id → time of the last occurrence acknowledged. */
-const WARNINGS_SECTION = 'warnings';
-/** state.json section: redaction totals, kept across restarts and across clearing the log. */
-const REDACTIONS_SECTION = 'logRedactions';
-/** state.json section: where reading stopped when the history was cleared, so a restart does not bring it back. */
-const CLEARED_SECTION = 'logsCleared';
-const MAX_CLEARED_CONTAINERS = 50;
-
-interface WarningsState {
-  acks: Record<string, string>;
 }
 
 const MB = 1024 * 1024;
@@ -99,17 +89,13 @@ export class LogEngine {
         this.statsDirty = true;
       },
     });
-    const warnings = await this.deps.state.read<WarningsState>(WARNINGS_SECTION);
-    pipeline.groups.setAcks(warnings?.acks ?? {});
-    const saved = await this.deps.state.read<RedactionStats>(REDACTIONS_SECTION);
-    if (saved && typeof saved.total === 'number') Object.assign(pipeline.stats, emptyRedactionStats(), saved);
+    await restoreCounters(this.deps.state, pipeline);
     // Sized from the buffer so that a restart can fill it again: 4 files of ~160 B per buffered
     // entry hold more than the buffer (a typical entry takes ~300 B as a JSON line).
     const maxFileBytes = Math.min(128 * MB, Math.max(8 * MB, settings.logBufferEntries * 160));
     this.history = new LogHistory(path.join(this.deps.home, 'logs', this.stack), { maxFileBytes, rotatedFiles: 3, privateRoot: this.deps.home, ...this.deps.history });
     pipeline.restore(await this.history.load(settings.logBufferEntries));
-    const cleared = await this.deps.state.read<Record<string, StreamMarks>>(CLEARED_SECTION);
-    if (cleared && typeof cleared === 'object') pipeline.mergeMarks(cleared);
+    await restoreClearedMarks(this.deps.state, pipeline);
     this.pipeline = pipeline;
     // A buffer size changed while running (the app's Settings, `gatehouse settings set`) applies at once.
     const off = this.deps.events.on('settings:changed', (s) => pipeline.buffer.resize(s.logBufferEntries));
@@ -161,8 +147,7 @@ export class LogEngine {
     if (this.history) tasks.push(this.history.flush());
     if (this.statsDirty && this.pipeline) {
       this.statsDirty = false;
-      const stats = structuredClone(this.pipeline.stats);
-      tasks.push(this.deps.state.update<RedactionStats>(REDACTIONS_SECTION, () => stats));
+      tasks.push(saveRedactionStats(this.deps.state, this.pipeline.stats));
     }
     await Promise.all(tasks);
   }
@@ -254,16 +239,8 @@ export class LogEngine {
   async keepLinesOf(containerId: string, signal?: AbortSignal): Promise<void> {
     if (this.following.size) return;
     await this.init();
-    const info = await this.deps.engine.inspectContainer(containerId, { signal, action: 'inspect the old gateway container' });
-    if (!info) return;
-    const container: GatewayContainer = {
-      id: info.Id,
-      name: info.Name.replace(/^\//, ''),
-      running: info.State.Running,
-      tty: Boolean(info.Config.Tty),
-      startedAt: info.State.StartedAt ?? null,
-      exitCode: info.State.ExitCode ?? null,
-    };
+    const container = await inspectGatewayContainer(this.deps.engine, containerId, signal);
+    if (!container) return;
     await this.readContainer(container, signal);
     await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
   }
@@ -276,14 +253,7 @@ export class LogEngine {
    */
   async readFromDocker(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<GatewayContainer | null> {
     await this.init();
-    const container = await findGatewayContainer(this.deps.engine, this.stack, signal);
-    if (!container) return null;
-    const p = new LogPipeline(1000, { entry: (e) => onEntry(e), freshGroup: () => undefined, redacted: () => undefined });
-    p.redactor.setSecrets(await readKnownSecrets(this.deps.secrets));
-    p.setContainer(container.id);
-    await streamContainerLogs(this.deps.engine, container.id, { tty: container.tty, follow: false, ...(lines !== undefined ? { tail: lines } : {}), ...(signal ? { signal } : {}) }, (l) => p.ingest(l));
-    p.flush();
-    return container;
+    return readGatewayTail(this.deps.engine, this.deps.secrets, this.stack, lines, onEntry, signal);
   }
 
   /**
@@ -353,13 +323,7 @@ export class LogEngine {
     this.batch = [];
     this.freshGroups.clear();
     await this.history?.clear();
-    // Without the history, a restart would re-read the cleared lines from Docker: keep where
-    // reading stopped (the most recent containers only; older ones are long gone).
-    const newest = (m: StreamMarks) => (m.stdout ?? '') > (m.stderr ?? '') ? (m.stdout ?? '') : (m.stderr ?? '');
-    const marks = Object.entries(p.marks())
-      .sort((a, b) => (newest(a[1]) < newest(b[1]) ? 1 : -1))
-      .slice(0, MAX_CLEARED_CONTAINERS);
-    await this.deps.state.update<Record<string, StreamMarks>>(CLEARED_SECTION, () => Object.fromEntries(marks));
+    await saveClearedMarks(this.deps.state, p.marks());
   }
 
   /** Writes the entries matching `q` (already redacted) to `file`. */
@@ -384,7 +348,7 @@ export class LogEngine {
     if (!done) {
       throw new GatehouseError('NOT_FOUND', `No warning group with id "${id}".`, 'List the warnings (`gatehouse warnings`) and use an id from there.');
     }
-    await this.deps.state.update<WarningsState>(WARNINGS_SECTION, (cur) => ({ acks: { ...(cur?.acks ?? {}), [done.id]: done.through } }));
+    await saveAck(this.deps.state, done.id, done.through);
     return groups.list();
   }
 

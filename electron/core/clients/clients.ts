@@ -1,10 +1,7 @@
-import type { Settings } from '../../../shared/api';
 import type { ChainTestResult, ConnectInfo, ConnectTool } from '../../../shared/clients';
-import type { StateStore } from '../state-store';
-import type { SecretStore } from '../secrets/secret-store';
 import type { StackPlan } from '../services/gateway-plan';
 import { runChainTest } from './chain-test';
-import { ClientKeys } from './client-keys';
+import { ClientKeys, type ClientKeysDeps } from './client-keys';
 import { buildSnippet, connectInfo } from './snippets';
 
 /** state.json section holding the last test's result (no key in it: the client's name at most). */
@@ -12,18 +9,14 @@ export const CHAIN_TEST_SECTION = 'chainTest';
 /** The example model of the snippets until a test has listed the gateway's own. */
 const EXAMPLE_MODEL = 'claude-sonnet-4';
 
-export interface ClientsDeps {
-  settings: () => Promise<Settings>;
-  secrets: SecretStore;
-  state: StateStore;
-  masterKey: () => Promise<string>;
+/** What ClientKeys needs (its origin is derived here from the plan), and what Connect and Test add. */
+export interface ClientsDeps extends Omit<ClientKeysDeps, 'origin'> {
   /** The gateway's plan (registers the trust of an https:// gateway for this process's requests). */
   plan: () => Promise<StackPlan>;
   /** Where this process reaches the gateway (the remote engine's host for a remote Docker). */
   probeUrl: (plan: StackPlan) => string;
   /** The local CA's certificate file (for snippets when the gateway serves HTTPS from it). */
   caFile: string;
-  now?: () => Date;
 }
 
 /**

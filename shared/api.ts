@@ -91,6 +91,9 @@ export interface StackStatus {
    * with the seconds waited, re-sent every second.
    */
   waiting?: StackWaiting | null;
+  /** settings.target "swarm": the service's replicas running / desired, and each current task's state and node. */
+  replicas?: { running: number; desired: number };
+  tasks?: { id: string; state: string; node: string | null; error: string | null }[];
 }
 
 export interface StackWaiting {

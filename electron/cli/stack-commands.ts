@@ -37,6 +37,7 @@ export function formatStatus(st: StackStatus): string {
     ['Key', st.keyFingerprint ?? '(no container)'],
   ];
   if (st.exitCode !== null && st.state !== 'healthy') rows.push(['Exit code', String(st.exitCode)]);
+  if (st.replicas) rows.push(['Replicas', `${st.replicas.running}/${st.replicas.desired} running` + (st.tasks?.length ? ` (${st.tasks.map((t) => `${t.id.slice(0, 12)} ${t.state} on ${t.node?.slice(0, 12) ?? '?'}`).join(', ')})` : '')]);
   if (st.database) rows.push(['Database', formatDatabaseLine(st.database)]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n') + '\n';

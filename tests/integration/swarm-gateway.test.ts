@@ -124,6 +124,8 @@ describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gate
     assert.equal(status.keyFingerprint, fingerprint(key));
     assert.deepEqual(status.replicas, { running: 1, desired: 1 });
     assert.ok(status.tasks[0]?.node, 'each task names its node');
+    const human = await runCli(['status'], t.env);
+    assert.match(human.stdout, /Replicas: +1\/1 running \([0-9a-z]{12} (?:running|starting) on [0-9a-z]{12}\)/);
     assert.ok(!readAllFiles(t.home).includes(key), 'no file Gatehouse writes holds the key');
     for (const o of outputs) assert.ok(!o.includes(key));
   });

@@ -56,6 +56,11 @@ describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gate
     assert.match(r.stderr, /not in a swarm/);
     assert.match(r.stderr, /fix: .*`gatehouse swarm init`/);
     assert.match(r.stderr, /\(error code SWARM_NOT_MANAGER\)/);
+    for (const cmd of [['status'], ['stop']]) {
+      const other = await runCli(cmd, t.env);
+      assert.equal(other.code, 1, other.stderr);
+      assert.match(other.stderr, /\(error code SWARM_NOT_MANAGER\)/, `gatehouse ${cmd.join(' ')} says so too`);
+    }
     const s = await runCli(['swarm', 'status', '--json'], t.env);
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual({ ...JSON.parse(s.stdout), nodeId: null }, { state: 'inactive', manager: false, nodeId: null, nodes: 0, managers: 0, target: 'swarm' });

@@ -262,6 +262,7 @@ export class SwarmGateway {
 
   /** The stack's status from the service and its tasks, with the same live probe as container mode. */
   async status(plan: StackPlan, url: string, key: string | null, signal?: AbortSignal): Promise<StackStatus> {
+    await requireManager(this.engine, { signal });
     const svc = await this.findService(plan, signal);
     const tasks = svc ? await this.tasks(svc.ID, signal) : [];
     const desired = (svc?.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;

@@ -33,6 +33,38 @@ export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEn
   return { description: `${host}${tls ? ' (TLS)' : ' (no TLS)'}`, kind: 'tcp', tls, socketPath: null };
 }
 
+/**
+ * Why a secret must not be sent to this engine, or null when it may. A plain `tcp://` engine
+ * (no TLS) receives container Env, exec Env and Swarm secrets in clear over the network; the
+ * unix socket, the named pipe, TLS and SSH do not expose them on the wire.
+ */
+export function secretTransportRisk(ep: DockerEndpoint): string | null {
+  if (ep.kind === 'tcp' && !ep.tls) return `the Docker engine at ${ep.description} is reached over plain TCP without TLS, so the key would cross the network in clear`;
+  return null;
+}
+
+/** The one guard before any engine request that carries a secret (create with secret Env, exec Env, Swarm secret). */
+export function assertSecretsMayCross(env: NodeJS.ProcessEnv = process.env): void {
+  const risk = secretTransportRisk(describeEndpoint(env));
+  if (!risk) return;
+  throw new GatehouseError(
+    'SETTINGS_INVALID',
+    `Gatehouse refused to send a secret to Docker: ${risk}.`,
+    'Use TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem (port 2376), or reach the engine over SSH: DOCKER_HOST=ssh://user@host.',
+  );
+}
+
+/**
+ * How this process reaches the gateway for a probe: over HTTP on this machine when the engine is
+ * local, and from inside the gateway container (Docker exec, through the engine's own TLS or SSH
+ * connection) when the engine is remote, so no key travels in clear off this machine.
+ */
+export type ProbeTransport = 'host-http' | 'container-exec';
+
+export function probeTransportFor(ep: DockerEndpoint): ProbeTransport {
+  return ep.kind === 'tcp' || ep.kind === 'ssh' ? 'container-exec' : 'host-http';
+}
+
 export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
   const DockerClass = loadDockerode();
   // docker-modem reads process.env itself; pass the same variables explicitly so a caller's env

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { PullProgress } from '../../../shared/api';
 import { GatehouseError } from '../errors';
-import { connectionError, createDocker, describeEndpoint, dockerFailure, engineReason, engineStatus, type DockerEndpoint } from './connection';
+import { assertSecretsMayCross, connectionError, createDocker, describeEndpoint, dockerFailure, engineReason, engineStatus, type DockerEndpoint } from './connection';
 import { demuxDockerLog } from './container-logs';
 import { PullTracker, pullFailed, type PullEvent } from './pull';
 import type {
@@ -128,6 +128,8 @@ export class DockerodeEngine implements DockerEngine, SwarmEngine {
   }
 
   async createContainer(spec: ContainerCreateSpec, options?: CallOptions): Promise<string> {
+    // A container's Env is where its secrets go (the gateway's key, the database password).
+    if (spec.Env?.length) assertSecretsMayCross(this.env);
     const c = await this.call(`create the container ${spec.name ?? ''}`.trim(), options, (d, signal) => d.createContainer(withSignal(spec, signal)));
     return c.id;
   }
@@ -179,6 +181,7 @@ export class DockerodeEngine implements DockerEngine, SwarmEngine {
   }
 
   async exec(id: string, cmd: string[], env: string[], options?: CallOptions & { timeoutMs?: number }): Promise<ExecResult> {
+    if (env.length) assertSecretsMayCross(this.env);
     const action = options?.action ?? 'run a command in the container';
     // 409: the container stopped in between; the caller's next inspect reports it.
     const exec = await this.call(action, options, (d, signal) => d.getContainer(id).exec(withSignal({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true }, signal)), [409], () => null);
@@ -335,6 +338,7 @@ export class DockerodeEngine implements DockerEngine, SwarmEngine {
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>, options?: CallOptions): Promise<string> {
+    assertSecretsMayCross(this.env);
     const spec = { Name: name, Labels: labels, Data: Buffer.from(value, 'utf8').toString('base64') };
     const res = (await this.call(`create the secret ${name}`, options, (d, signal) => d.createSecret(withSignal(spec, signal)) as Promise<unknown>)) as { id?: string; ID?: string };
     return res.id ?? res.ID ?? '';

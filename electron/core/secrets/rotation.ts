@@ -7,7 +7,7 @@ import type { ContainerDetails } from '../engine/types';
 import type { GatewayService, SecretEnvProvider } from '../services/gateway';
 import type { StackPlan } from '../services/gateway-plan';
 import { checkBarrier } from '../services/health';
-import { httpGet } from '../services/http-probe';
+import { hostProbe, type GatewayProbe } from '../services/gateway-probe';
 import type { Exclusive } from '../stack/operation-queue';
 import type { KeyManager } from './key-manager';
 import { ACCOUNTS, type SecretStore } from './secret-store';
@@ -199,7 +199,7 @@ export class KeyRotation {
     await gateway.startAndVerify(plan, id, { masterKey: newKey, secrets: [...Object.values(secretEnv), oldKey], portReleasedBy: stopped });
     await stopped;
     this.abortPoint(7);
-    await this.verifyKeys(gateway.probeUrl(plan), newKey, oldKey);
+    await this.verifyKeys(gateway.probeFor(plan, id), newKey, oldKey);
   }
 
   /**
@@ -232,12 +232,13 @@ export class KeyRotation {
   }
 
   /** New key 200, no key 401 (both checked by checkBarrier), old key 401. */
-  private async verifyKeys(url: string, newKey: string, oldKey: string): Promise<void> {
-    const barrier = await checkBarrier(url, newKey);
+  private async verifyKeys(target: string | GatewayProbe, newKey: string, oldKey: string): Promise<void> {
+    const probe = typeof target === 'string' ? hostProbe(target) : target;
+    const barrier = await checkBarrier(probe, newKey);
     if (!barrier.ok) throw failed(`The new gateway did not pass the key check: ${barrier.detail}.`);
     let status: number;
     try {
-      status = (await httpGet(url + '/v1/models', { timeoutMs: PROBE_TIMEOUT_MS, headers: { authorization: `Bearer ${oldKey}` } })).status;
+      status = (await probe.get('/v1/models', oldKey, { timeoutMs: PROBE_TIMEOUT_MS })).status;
     } catch (err) {
       throw failed(`The new gateway did not answer the old-key check: ${why(err)}.`, err);
     }

@@ -3,8 +3,9 @@ import { GatehouseError, isGatehouseError } from '../errors';
 import { dockerFailure, engineReason, engineStatus } from '../engine/connection';
 import { containerHandle } from '../engine/container-logs';
 import type { ContainerDetails, ContainerSummary, DockerEngine, EngineStream } from '../engine/types';
-import { START_INTERVAL_API, apiAtLeast, clientHost, envFingerprint, gatewayCreateOptions, gatewayEnv, gatewayHealthcheck, planDifferences, planStack, type HealthConfig, type StackPlan } from './gateway-plan';
+import { GATEWAY_PORT, START_INTERVAL_API, apiAtLeast, clientHost, envFingerprint, gatewayCreateOptions, gatewayEnv, gatewayHealthcheck, planDifferences, planStack, type HealthConfig, type StackPlan } from './gateway-plan';
 import { waitHealthy, type ReadinessProgress } from './health';
+import { gatewayProbe, type GatewayProbe } from './gateway-probe';
 import type { ImageDetails } from '../engine/types';
 import { ServiceLifecycle } from './lifecycle';
 import { activeOverrides } from '../settings';
@@ -87,6 +88,12 @@ export class GatewayService implements ServiceSpec<StackPlan, Record<string, str
       return `${new URL(plan.url).protocol}//${clientHost(new URL(host.trim().replace(/^tcp:/, 'http:')).hostname)}:${plan.port}`;
     }
     return plan.url;
+  }
+
+  /** How the gateway container `id` is probed: HTTP at probeUrl on a local engine, from inside the container on a remote one. */
+  probeFor(plan: StackPlan, id: string | null): GatewayProbe {
+    const scheme = new URL(plan.url).protocol === 'https:' ? 'https' : 'http';
+    return gatewayProbe(this.engine, this.probeUrl(plan), id === null ? null : { id, scheme, port: GATEWAY_PORT });
   }
 
   // --- ServiceSpec ----------------------------------------------------------------------------
@@ -182,6 +189,7 @@ export class GatewayService implements ServiceSpec<StackPlan, Record<string, str
     try {
       await waitHealthy(containerHandle(this.engine, id, 'check the gateway container'), {
         url: this.probeUrl(plan),
+        probe: this.probeFor(plan, id),
         masterKey: options.masterKey,
         secrets: options.secrets,
         timeoutMs: options.timeoutMs ?? plan.startTimeoutMs,

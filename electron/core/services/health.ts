@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors';
-import { httpGet } from './http-probe';
+import { hostProbe, type GatewayProbe } from './gateway-probe';
 import { tailLines, type ContainerHandle } from '../engine/container-logs';
 import type { ContainerDetails } from '../engine/types';
 import { sleep } from '../../../shared/sleep';
@@ -19,6 +19,8 @@ export interface HealthWaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   pollMs?: number;
+  /** How the probes travel (gatewayProbe); HTTP to `url` when absent. */
+  probe?: GatewayProbe;
   /** Told when the wait enters a phase (and when it began), for the status line and the CLI. */
   onProgress?: (progress: ReadinessProgress) => void;
 }
@@ -45,10 +47,11 @@ export interface ReadinessProgress {
 export const LISTENING_LINE = /Uvicorn running on |Application startup complete/;
 
 /** Liveness answered by the gateway: liveliness first, liveness for gateways that only have that. */
-export async function probeLiveness(url: string, signal?: AbortSignal): Promise<boolean> {
+export async function probeLiveness(target: string | GatewayProbe, signal?: AbortSignal): Promise<boolean> {
+  const probe = typeof target === 'string' ? hostProbe(target) : target;
   for (const p of LIVENESS_PATHS) {
     try {
-      const r = await httpGet(url + p, { timeoutMs: PROBE_TIMEOUT_MS, signal });
+      const r = await probe.get(p, null, { timeoutMs: PROBE_TIMEOUT_MS, signal });
       if (r.status === 200) return true;
       if (r.status !== 404) return false;
     } catch {
@@ -64,10 +67,12 @@ export type BarrierResult = { ok: true } | { ok: false; unsafe: boolean; detail:
  * The barrier: without a key the gateway must refuse (401), with the key it must serve (200).
  * An answer without a key is an open gateway; that is never "healthy".
  */
-export async function checkBarrier(url: string, masterKey: string | null, signal?: AbortSignal): Promise<BarrierResult> {
+export async function checkBarrier(target: string | GatewayProbe, masterKey: string | null, signal?: AbortSignal): Promise<BarrierResult> {
+  const probe = typeof target === 'string' ? hostProbe(target) : target;
+  const url = probe.where;
   let anon;
   try {
-    anon = await httpGet(url + '/v1/models', { timeoutMs: PROBE_TIMEOUT_MS, signal });
+    anon = await probe.get('/v1/models', null, { timeoutMs: PROBE_TIMEOUT_MS, signal });
   } catch (err) {
     return { ok: false, unsafe: false, detail: `GET /v1/models failed: ${(err as Error).message}` };
   }
@@ -79,7 +84,7 @@ export async function checkBarrier(url: string, masterKey: string | null, signal
   }
   if (masterKey === null) return { ok: true };
   try {
-    const authed = await httpGet(url + '/v1/models', { timeoutMs: PROBE_TIMEOUT_MS, signal, headers: { authorization: `Bearer ${masterKey}` } });
+    const authed = await probe.get('/v1/models', masterKey, { timeoutMs: PROBE_TIMEOUT_MS, signal });
     if (authed.status === 200) return { ok: true };
     return { ok: false, unsafe: false, detail: `GET /v1/models with the keychain's key answered HTTP ${authed.status}, expected 200` };
   } catch (err) {
@@ -179,10 +184,10 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       const needInspect = first === null || logEnded || Date.now() - lastInspect >= 1000;
-      const [alive] = await Promise.all([probeLiveness(opts.url, opts.signal), needInspect ? exitedCheck() : Promise.resolve()]);
+      const [alive] = await Promise.all([probeLiveness(opts.probe ?? opts.url, opts.signal), needInspect ? exitedCheck() : Promise.resolve()]);
       if (alive) {
         enter('barrier', 'no key 401, key 200');
-        const barrier = await checkBarrier(opts.url, opts.masterKey, opts.signal);
+        const barrier = await checkBarrier(opts.probe ?? opts.url, opts.masterKey, opts.signal);
         if (barrier.ok) return;
         if (barrier.unsafe) {
           throw new GatehouseError(

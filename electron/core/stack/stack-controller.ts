@@ -233,7 +233,7 @@ export class StackController {
       : null;
     const [image, probed] = await Promise.all([
       engine.inspectImage(container?.Image ?? plan.image, { signal, action: 'inspect the image' }),
-      probeNow && knownProbe === undefined ? this.liveProbe(plan, key, signal) : Promise.resolve(null),
+      probeNow && knownProbe === undefined ? this.liveProbe(plan, container.Id, key, signal) : Promise.resolve(null),
     ]);
     if (probeNow) probe = knownProbe ?? probed;
     const keychainFingerprint = key ? fingerprint(key) : null;
@@ -257,12 +257,12 @@ export class StackController {
   }
 
   /** Liveness, then the barrier without a key, then with the keychain's key (when known). */
-  private async liveProbe(plan: StackPlan, key: string | null, signal?: AbortSignal): Promise<LiveProbe> {
-    const url = this.opts.gateway.probeUrl(plan);
-    if (!(await probeLiveness(url, signal))) return 'down';
-    const b = await checkBarrier(url, null, signal);
+  private async liveProbe(plan: StackPlan, containerId: string, key: string | null, signal?: AbortSignal): Promise<LiveProbe> {
+    const probe = this.opts.gateway.probeFor(plan, containerId);
+    if (!(await probeLiveness(probe, signal))) return 'down';
+    const b = await checkBarrier(probe, null, signal);
     if (!b.ok) return b.unsafe ? 'unsafe' : 'down';
-    if (key && !(await checkBarrier(url, key, signal)).ok) return 'key-refused';
+    if (key && !(await checkBarrier(probe, key, signal)).ok) return 'key-refused';
     return 'healthy';
   }
 

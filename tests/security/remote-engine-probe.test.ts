@@ -11,15 +11,22 @@ import { describeEndpoint, type DockerEndpoint } from '../../electron/core/engin
 import { DockerodeEngine } from '../../electron/core/engine/dockerode-engine';
 import { gatewayProbe } from '../../electron/core/services/gateway-probe';
 import { checkBarrier, probeLiveness } from '../../electron/core/services/health';
+import { GatewayService } from '../../electron/core/services/gateway';
+import { DEFAULT_SETTINGS } from '../../shared/settings-schema';
+import { freePort } from '../integration/stack-helpers';
 
 const docker = new Docker();
 const IMAGE = 'gatehouse-test/litellm-standin:seed';
 const tag = `remote-probe-${crypto.randomBytes(4).toString('hex')}`;
+const created: string[] = [];
+const networks: string[] = [];
 
 after(async () => {
   for (const c of await docker.listContainers({ all: true, filters: { label: [`io.gatehouse.test=${tag}`] } })) {
     await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
+  for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  for (const n of networks) await docker.getNetwork(n).remove().catch(() => undefined);
 });
 
 /** The local engine, reporting itself as an ssh:// one: what a remote engine looks like to the core. */
@@ -84,4 +91,28 @@ test('remote engine: liveliness 200, no key 401, key 200, wrong key 401, all fro
     assert.ok(!shown.includes(key) && !shown.includes(wrong) && !shown.includes('Bearer sk-'), 'no key in an exec inspect');
   }
   console.log(`exec_create events: ${created.length}; exec records still inspectable: ${inspected}`);
+});
+
+/** The exec_create events of a container since `since` (epoch seconds), as Docker reports them. */
+async function execEvents(containerId: string, since: number): Promise<{ text: string; count: number }> {
+  const stream = (await docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [containerId], event: ['exec_create'] } })) as unknown as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return { text, count: text.split('\n').filter((l) => l.trim()).length };
+}
+
+test('remote engine: the gateway service start readiness (liveness, no key 401, key 200) runs through exec', { timeout: 120_000 }, async () => {
+  const key = 'sk-' + crypto.randomBytes(32).toString('hex');
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const settings = { ...DEFAULT_SETTINGS, image: IMAGE, port: await freePort(), stackName: `ghremote${crypto.randomBytes(3).toString('hex')}`, extraEnv: { STANDIN_BOOT_MS: '300' } };
+  const gateway = new GatewayService(new RemoteLookingEngine({ ...process.env }), async () => settings);
+  const plan = await gateway.plan();
+  await docker.createNetwork({ Name: plan.networkName, Labels: { 'io.gatehouse.test': tag } });
+  networks.push(plan.networkName);
+  const id = await gateway.createGateway(plan, { LITELLM_MASTER_KEY: key });
+  created.push(id);
+  await gateway.startAndVerify(plan, id, { masterKey: key, secrets: [key], timeoutMs: 60_000 });
+  const ev = await execEvents(id, since);
+  assert.ok(ev.count >= 3, `readiness probed through exec (${ev.count} exec_create events)`);
+  assert.ok(!ev.text.includes(key), 'no key in Docker events');
 });

@@ -3,7 +3,8 @@ import type { TlsStatus } from '../../../shared/api';
 import { gatherTlsFacts } from './tls-facts';
 import { trustGateway } from '../tls/trust-registry';
 import type { AppHardening, KeyInfo, Settings } from '../../../shared/api';
-import { dockerFailure } from '../engine/connection';
+import { dockerFailure, probeTransportFor } from '../engine/connection';
+import { execProbe } from '../services/gateway-probe';
 import type { DockerEngine } from '../engine/types';
 import { claudeVolumeHasLogin } from '../secrets/claude-token';
 import { judgeKeyStrength } from '../secrets/key-strength';
@@ -140,7 +141,9 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
       // kernel; it never leaves the machine.
       const target = probeHost(g.facts.networkMode === 'host' ? [{ hostIp: '127.0.0.1', hostPort: GATEWAY_PORT }] : g.facts.ports);
       if (target && g.facts.servesTls) trustGateway(target.port, (await sources.tlsTrust?.().catch(() => null)) ?? null);
-      probe = target ? await probeBarrier(target.host, target.port, masterKey, g.facts.servesTls) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
+      // A remote engine's gateway is knocked on from inside its container: the key never crosses the network in clear.
+      const via = probeTransportFor(engine.endpoint()) === 'container-exec' ? execProbe(engine, g.id, g.facts.servesTls ? 'https' : 'http', GATEWAY_PORT) : undefined;
+      probe = target ? await probeBarrier(target.host, target.port, masterKey, g.facts.servesTls, via) : { url: '(port not published)', withoutKey: null, withKey: null, error: 'the gateway port is not published' };
     }
     try {
       const scanned = await withTimeout(scanContainerLogs(engine, g.id, g.tty, secretValues, g.facts.startedAt), DOCKER_TIMEOUT_MS, 'Docker logs');

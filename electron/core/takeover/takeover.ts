@@ -199,6 +199,12 @@ export class Takeover {
   private async dataFingerprint(containerId: string, signal?: AbortSignal): Promise<string> {
     const r = await this.engine.exec(containerId, ['psql', '-U', PG_USER, '-d', PG_DATABASE, '-Atc', DATA_FINGERPRINT_SQL], [], { signal, action: 'read the database\'s identity', timeoutMs: 15_000 });
     const line = r.output.trim().split('\n').pop() ?? '';
+    if (r.exitCode === null && !line) {
+      // The engine refused the exec (409) or it never finished: the container's state says why.
+      const c = await this.engine.inspectContainer(containerId, { signal }).catch(() => null);
+      const why = !c ? 'it is gone' : c.State.Paused ? 'it is paused (`docker unpause` it)' : !c.State.Running ? `it is ${c.State.Status}` : 'psql did not answer within 15 s';
+      throw new Error(`psql could not run in the database container ${c?.Name.replace(/^\//, '') ?? containerId.slice(0, 12)}: ${why}`);
+    }
     if (r.exitCode !== 0 || !/^\d+:/.test(line)) throw new Error(`psql answered ${r.exitCode === null ? 'nothing' : `exit ${r.exitCode}`}: ${line.slice(0, 200)}`);
     return line;
   }

@@ -1,6 +1,7 @@
 /**
- * `gatehouse adopt --yes` failing at its verification, provoked for real against a seed-shaped
- * compose stack (tests/fixtures/seed-compose, Debian's docker-compose): the stand-in gateway boots
+ * `gatehouse adopt --yes` failing after the keychain and settings were written, provoked for real
+ * against a seed-shaped compose stack (tests/fixtures/seed-compose, Debian's docker-compose): a
+ * paused compose database whose identity cannot be read before the stop; and, since the stand-in gateway boots
  * in 12 s, which leaves a window between the compose containers stopping and the verification in
  * which the test changes the world the way a user or another program could (the Claude login
  * deleted from its volume; a table created in the database Gatehouse started). Each time the
@@ -101,9 +102,25 @@ after(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-describe('gatehouse adopt --yes: a failed verification puts the compose stack back', { timeout: 900_000 }, () => {
-  test('the Claude login is deleted from its volume after the compose stack stopped: fails at the verification, compose restored', async () => {
+describe('gatehouse adopt --yes: a failed takeover puts the compose stack back', { timeout: 900_000 }, () => {
+  test('the compose database is paused, so its identity cannot be read: fails before any container is stopped, keychain and settings put back', async () => {
     fs.writeFileSync(settingsFile, JSON.stringify({ startTimeoutSeconds: 120 }, null, 2));
+    const settingsBefore = fs.readFileSync(settingsFile, 'utf8');
+    const gw = (await composeGateway())!;
+    const startedAt = (await docker.getContainer(gw.Id).inspect()).State.StartedAt;
+    const db = (await seed.containers()).find((c) => c.Labels[COMPOSE_LABELS.service] === 'db')!;
+    await docker.getContainer(db.Id).pause();
+    let r: CliResult;
+    try {
+      r = await runCli(['adopt', seed.project, '--yes', '--json'], env, { timeoutMs: 300_000 });
+    } finally {
+      await docker.getContainer(db.Id).unpause();
+    }
+    await assertRestored(r, settingsBefore, 'read the database before the takeover', /psql could not run in the database container \S+: it is paused/);
+    assert.equal((await docker.getContainer(gw.Id).inspect()).State.StartedAt, startedAt, 'the compose gateway was never stopped');
+  });
+
+  test('the Claude login is deleted from its volume after the compose stack stopped: fails at the verification, compose restored', async () => {
     const settingsBefore = fs.readFileSync(settingsFile, 'utf8');
     const gwId = (await composeGateway())!.Id;
     const adopting = runCli(['adopt', seed.project, '--yes', '--scrub', '--json'], env, { timeoutMs: 300_000 });

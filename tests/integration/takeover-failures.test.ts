@@ -1,14 +1,16 @@
 /**
  * `gatehouse adopt --yes` failing after the keychain and settings were written, provoked for real
  * against a seed-shaped compose stack (tests/fixtures/seed-compose, Debian's docker-compose): a
- * paused compose database whose identity cannot be read before the stop; and, since the stand-in gateway boots
- * in 12 s, which leaves a window between the compose containers stopping and the verification in
- * which the test changes the world the way a user or another program could (the Claude login
+ * paused compose database whose identity cannot be read before the stop; and, as the stand-in
+ * gateway boots in 12 s, in the window between the compose containers stopping and the
+ * verification, the test changes the world the way a user or another program could (the Claude login
  * deleted from its volume; a table created in the database Gatehouse started). Each time the
  * compose stack must run again with the same key on the same port and the same data, Gatehouse's
  * new containers gone, keychain and settings exactly as before, no volume deleted, and the error
- * naming the failed step.
+ * naming the failed step. Last, a scrub that cannot write the .env (made immutable) after a
+ * verified takeover: the takeover stands and the warning says the .env was not scrubbed.
  */
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -102,7 +104,7 @@ after(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-describe('gatehouse adopt --yes: a failed takeover puts the compose stack back', { timeout: 900_000 }, () => {
+describe('gatehouse adopt --yes: its failure points, provoked for real', { timeout: 900_000 }, () => {
   test('the compose database is paused, so its identity cannot be read: fails before any container is stopped, keychain and settings put back', async () => {
     fs.writeFileSync(settingsFile, JSON.stringify({ startTimeoutSeconds: 120 }, null, 2));
     const settingsBefore = fs.readFileSync(settingsFile, 'utf8');
@@ -153,5 +155,31 @@ describe('gatehouse adopt --yes: a failed takeover puts the compose stack back',
     const r = await adopting;
     await assertRestored(r, settingsBefore, 'verify the new gateway', /the database Gatehouse started is not the one the compose stack used/);
     assert.equal(await credentialsPresent(), true, 'the Claude login volume is untouched');
+  });
+
+  test('--scrub on an immutable .env: the takeover stands (same key, port, data), the .env is left whole and the warning says why', async () => {
+    const envFile = path.join(seed.dir, '.env');
+    const envBefore = fs.readFileSync(envFile, 'utf8');
+    // Immutable even for root: the scrub's write fails as a read-only file system would make it.
+    execFileSync('chattr', ['+i', envFile]);
+    let r: CliResult;
+    try {
+      r = await runCli(['adopt', seed.project, '--yes', '--scrub', '--json'], env, { timeoutMs: 300_000 });
+    } finally {
+      execFileSync('chattr', ['-i', envFile]);
+    }
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.applied, true);
+    assert.equal(result.scrubbed, false);
+    assert.ok(result.warnings.some((w: string) => w.startsWith('The takeover is done, but the .env was not scrubbed: ')), result.warnings.join('\n'));
+    assert.equal(fs.readFileSync(envFile, 'utf8'), envBefore);
+    for (const secret of [seed.masterKey, seed.pgPassword, seed.claudeToken]) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+    assert.equal((await request(seed.port, 'GET', '/v1/models', seed.masterKey)).status, 200);
+    assert.equal((await request(seed.port, 'GET', '/v1/models', null)).status, 401);
+    assert.equal(await dbGet(seed.port, seed.masterKey, 'seed-row'), 'kept');
+    assert.equal(await store.get(ACCOUNTS.masterKey), seed.masterKey);
+    assert.deepEqual(await seed.containers(), []);
+    for (const v of seed.volumes) assert.ok(await docker.getVolume(v).inspect(), `volume ${v} kept`);
   });
 });

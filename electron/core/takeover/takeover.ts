@@ -261,6 +261,9 @@ export class Takeover {
       }
     });
     await attempt('restore the settings', async () => {
+      // A save that failed left them as they were: rewriting them could only fail the same way.
+      const now = await fs.readFile(core.settings.file, 'utf8').catch(() => null);
+      if (now === undo.settingsText) return;
       if (undo.settingsText === null) await fs.rm(core.settings.file, { force: true });
       else await writeFileAtomic(core.settings.file, undo.settingsText);
     });

@@ -157,6 +157,21 @@ describe('gatehouse adopt --yes: its failure points, provoked for real', { timeo
     assert.equal(await credentialsPresent(), true, 'the Claude login volume is untouched');
   });
 
+  test('the settings cannot be saved (settings.json immutable): fails after the keychain was written, the keychain put back, nothing stopped', async () => {
+    const settingsBefore = fs.readFileSync(settingsFile, 'utf8');
+    const gw = (await composeGateway())!;
+    const startedAt = (await docker.getContainer(gw.Id).inspect()).State.StartedAt;
+    execFileSync('chattr', ['+i', settingsFile]);
+    let r: CliResult;
+    try {
+      r = await runCli(['adopt', seed.project, '--yes', '--json'], env, { timeoutMs: 300_000 });
+    } finally {
+      execFileSync('chattr', ['-i', settingsFile]);
+    }
+    await assertRestored(r, settingsBefore, 'save the settings', /EPERM|not permitted/);
+    assert.equal((await docker.getContainer(gw.Id).inspect()).State.StartedAt, startedAt, 'the compose gateway was never stopped');
+  });
+
   test('--scrub on an immutable .env: the takeover stands (same key, port, data), the .env is left whole and the warning says why', async () => {
     const envFile = path.join(seed.dir, '.env');
     const envBefore = fs.readFileSync(envFile, 'utf8');

@@ -302,6 +302,8 @@ export interface Settings {
   target: GatewayTarget;
   /** swarm: how the service's port is published: "ingress" (the routing mesh) or "host" (on the node running the task). */
   publishMode: PublishMode;
+  /** swarm: how many tasks of the gateway service run (a start-first rotation needs 2 or more with ingress). */
+  replicas: number;
 }
 
 export type GatewayTarget = 'container' | 'swarm';

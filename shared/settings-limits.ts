@@ -12,4 +12,6 @@ export const SETTINGS_LIMITS = {
   keyMaxAgeDays: { min: 1, max: 3650 },
   logBufferEntries: { min: 1000, max: 1_000_000 },
   startTimeoutSeconds: { min: 1, max: 3600 },
+  // One host port per node in host mode; more than 32 gateways in front of one Claude login is a mistake.
+  replicas: { min: 1, max: 32 },
 } as const;

@@ -36,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   credentialsVolume: null,
   target: 'container',
   publishMode: 'ingress',
+  replicas: 1,
 };
 
 // Docker's own grammar for references is long; this catches the mistakes people make
@@ -100,6 +101,7 @@ const settingsFields = z.object({
   credentialsVolume: volumeName.nullable(),
   target: z.enum(['container', 'swarm']),
   publishMode: z.enum(['ingress', 'host']),
+  replicas: intBetween(L.replicas, ' replicas'),
 });
 
 /** Marks an issue about a secret in extraEnv: its fix points to the keychain, not to "correct it". */

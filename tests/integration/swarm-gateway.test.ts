@@ -13,24 +13,8 @@ import path from 'node:path';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { httpGet } from '../../electron/core/services/http-probe';
 import { LABELS } from '../../electron/core/engine/labels';
+import { removeSwarmObjects, swarmState } from './swarm-helpers';
 import { docker, rand, readAllFiles, runCli, runCommand, SEED, testStack, type TestStack } from './stack-helpers';
-
-async function swarmState(): Promise<{ state: string; manager: boolean }> {
-  const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
-  return { state: info.Swarm?.LocalNodeState ?? 'inactive', manager: info.Swarm?.ControlAvailable === true };
-}
-
-async function removeSwarmObjects(stack: string): Promise<void> {
-  const filters = { label: [`${LABELS.stack}=${stack}`] };
-  for (const s of await docker.listServices({ filters }).catch(() => [])) await docker.getService(s.ID).remove().catch(() => undefined);
-  // Secrets are removable once the service's tasks are gone.
-  for (let i = 0; i < 50; i++) {
-    const secrets = await docker.listSecrets({ filters }).catch(() => []);
-    if (!secrets.length) break;
-    for (const s of secrets) await docker.getSecret(s.ID).remove().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gateway service', () => {
   const initial = { state: 'inactive', manager: false };

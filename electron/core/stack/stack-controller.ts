@@ -15,6 +15,7 @@ import { StackProgress } from './progress';
 import { gatewayStartHooks } from './start-hooks';
 import type { OperationQueue } from './operation-queue';
 import { StatusWatcher } from './status-watcher';
+import { TargetSwitch } from './target-switch';
 import { describeStatus, type LiveProbe, type StackMarks } from './status';
 import type { SwarmGateway } from '../swarm/gateway-service';
 
@@ -55,11 +56,13 @@ export class StackController {
   private readonly marks: StackMarksStore;
   private readonly watcher: StatusWatcher;
   private readonly progress: StackProgress;
+  private readonly targets: TargetSwitch;
 
   constructor(private readonly opts: StackControllerOptions) {
     this.base = new StackBase(opts.engine);
     this.marks = new StackMarksStore(opts.state);
     this.progress = new StackProgress(opts.events);
+    this.targets = new TargetSwitch({ gateway: opts.gateway, database: opts.database, swarm: opts.swarm, marks: this.marks, say: (plan, detail) => this.progress.set(plan, 'starting', detail) });
     this.watcher = new StatusWatcher(opts.engine, opts.events, {
       plan: () => this.plan(),
       status: () => this.status(),
@@ -102,6 +105,7 @@ export class StackController {
     const plan = await this.plan();
     if (await this.opts.swarm?.enabled()) return this.swarmStart(plan, signal);
     try {
+      await this.targets.leaveSwarm(plan, signal);
       const outcome = await this.startSteps(plan, signal);
       // With a database, healthy includes "database connected" in the gateway's readiness.
       await this.opts.database?.waitGatewayConnected(this.opts.gateway.probeUrl(plan), signal);
@@ -186,6 +190,7 @@ export class StackController {
     const plan = await this.plan();
     if (await this.opts.swarm?.enabled()) {
       await this.opts.swarm!.stop(plan, signal);
+      await this.marks.write(plan.stackName, { swarmDeployed: false });
       return this.status(signal);
     }
     try {
@@ -246,8 +251,10 @@ export class StackController {
   private async swarmStart(plan: StackPlan, signal: AbortSignal): Promise<StartResult> {
     const swarm = this.opts.swarm!;
     const secretEnv = await this.opts.secretEnv();
-    this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
     try {
+      await this.targets.leaveContainers(plan, signal);
+      this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
+      await this.marks.write(plan.stackName, { swarmDeployed: true });
       const outcome = await swarm.deploy(plan, this.opts.gateway.probeUrl(plan), secretEnv, () => this.ensureImage(plan, signal), signal);
       this.progress.clear();
       return { status: await swarm.status(plan, this.opts.gateway.probeUrl(plan), secretEnv.LITELLM_MASTER_KEY ?? null, signal), outcome };

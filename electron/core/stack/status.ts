@@ -11,6 +11,8 @@ export interface StackMarks {
   stoppedByUser?: string | null;
   /** Container id that failed the barrier and was stopped, with why. */
   unsafe?: { containerId: string; detail: string } | null;
+  /** A swarm start left this stack's services deployed (a later container start scales them to 0 first). */
+  swarmDeployed?: boolean;
 }
 
 /** What is happening right now in this process (an operation in progress). */

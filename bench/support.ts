@@ -70,14 +70,18 @@ export async function benchStack(area: string, image: string): Promise<BenchStac
   return { stack, home, port, env };
 }
 
-/** Runs a command to its exit (killed after `timeoutMs`); resolves with the wall time in ms and its output. */
-export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ ms: number; out: string }> {
+/**
+ * Runs a command to its exit (killed after `timeoutMs`); resolves with the wall time in ms and its
+ * output. `input`, when given, is written to its stdin (how a secret reaches `docker secret create -`).
+ */
+export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000, input?: string): Promise<{ ms: number; out: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child.stdin?.end(input);
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -87,6 +91,12 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeo
       else resolve({ ms, out });
     });
   });
+}
+
+/** The build step that produces what bin/gatehouse.js runs (part of `npm run build`). */
+export function buildCli(): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('scripts/build-cli.mjs failed');
 }
 
 /** What every side polls with, Gatehouse's own poll interval (services/health.ts HEALTH_POLL_MS). */

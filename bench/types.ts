@@ -3,8 +3,8 @@ export interface BenchResult {
   name: string;
   value: number;
   unit: string;
-  /** The budget; `better` says which side of it passes. */
-  target: number;
+  /** The budget; `better` says which side of it passes. null: a figure reported without a budget. */
+  target: number | null;
   better: 'lower' | 'higher';
   /** How it was measured, in a few words (rounds, baseline). */
   detail: string;

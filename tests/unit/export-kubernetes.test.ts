@@ -2,11 +2,13 @@
  * `gatehouse export kubernetes`: the manifests (a pure function of the settings) parse as YAML
  * with a YAML reader (js-yaml, already in node_modules through the packaging tools; tests only),
  * name every object after the stack, carry the secrets only as references to `<stack>-secrets`,
- * and the CLI prints them with no secret in its output or file even when the keychain holds every
+ * and the CLI (from the sources as `runCli` runs it, and the shipped bin/gatehouse.js over the
+ * bundle) prints them with no secret in its output or file even when the keychain holds every
  * secret Gatehouse keeps.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +19,7 @@ import { quoteString } from '../../electron/core/export/yaml';
 import { generateMasterKey } from '../../electron/core/secrets/master-key';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
 import { ACCOUNTS } from '../../electron/core/secrets/secret-store';
-import { runCli } from '../integration/stack-helpers';
+import { ROOT, runCli, runCommand } from '../integration/stack-helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require('js-yaml') as { loadAll(text: string): unknown[]; load(text: string): unknown };
@@ -216,6 +218,16 @@ describe('gatehouse export kubernetes (the CLI, with every secret in the keychai
       const p = path.join(home, f);
       if (fs.statSync(p).isFile()) noSecretIn(f, fs.readFileSync(p, 'utf8'));
     }
+  });
+
+  test('the shipped entry (npm run build: node bin/gatehouse.js → dist/cli.cjs) prints the same manifests', async () => {
+    const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(built.status, 0, built.stderr);
+    const fromSources = await runCli(['export', 'kubernetes'], env);
+    const shipped = await runCommand([process.execPath, '--', path.join(ROOT, 'bin', 'gatehouse.js'), 'export', 'kubernetes'], { ...env, GATEHOUSE_COMPILE_CACHE: '0' }, 60_000, 'gatehouse export kubernetes');
+    assert.equal(shipped.code, 0, shipped.stderr);
+    noSecretIn('stdout', shipped.stdout);
+    assert.equal(shipped.stdout, fromSources.stdout);
   });
 
   test('help lists it; a mistyped word gets the did-you-mean', async () => {

@@ -3,7 +3,8 @@
 #   gatehouse-test/postgres:15
 # Debian bookworm's own `postgresql-15` package on a `debootstrap --variant=minbase` root,
 # trimmed, `docker import`ed, with an entrypoint that behaves like the official image's on the
-# points Gatehouse relies on (POSTGRES_PASSWORD / POSTGRES_USER / POSTGRES_DB, data in
+# points Gatehouse relies on (POSTGRES_PASSWORD / POSTGRES_USER / POSTGRES_DB and their _FILE
+# forms, which Swarm mode's POSTGRES_PASSWORD_FILE uses; data in
 # /var/lib/postgresql/data initialised on first start, listens on 5432, stops on SIGINT) and a
 # pg_isready HEALTHCHECK added by a one-line local build on top.
 #
@@ -109,8 +110,31 @@ set -Eeuo pipefail
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
 export PGDATA
-POSTGRES_USER=${POSTGRES_USER:-llmproxy}
-POSTGRES_DB=${POSTGRES_DB:-litellm}
+
+# The official image's file_env: VAR_FILE names a file (a Docker/Swarm secret in /run/secrets)
+# whose content becomes VAR; both set is an error; the _FILE variable is unset afterwards. Called
+# while still root, as the official entrypoint's docker_setup_env is, so a secret mounted 0400
+# root is readable; the value then crosses the privilege drop in the environment.
+file_env() {
+  local var="$1"
+  local fileVar="${var}_FILE"
+  local def="${2:-}"
+  if [ "${!var:-}" ] && [ "${!fileVar:-}" ]; then
+    printf >&2 'error: both %s and %s are set (but are exclusive)\n' "$var" "$fileVar"
+    exit 1
+  fi
+  local val="$def"
+  if [ "${!var:-}" ]; then
+    val="${!var}"
+  elif [ "${!fileVar:-}" ]; then
+    val="$(< "${!fileVar}")"
+  fi
+  export "$var"="$val"
+  unset "$fileVar"
+}
+file_env POSTGRES_PASSWORD
+file_env POSTGRES_USER llmproxy
+file_env POSTGRES_DB litellm
 
 log() { echo "$(date -u '+%Y-%m-%d %H:%M:%S.000 UTC') [entrypoint] $*"; }
 fail() { echo "$(date -u '+%Y-%m-%d %H:%M:%S.000 UTC') [entrypoint] ERROR: $*" >&2; exit 1; }

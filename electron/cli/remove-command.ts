@@ -12,6 +12,9 @@ export function formatRemoval(r: RemovalResult): string {
   const lines = [
     `Removed the stack "${r.stackName}": containers ${list(r.containers)}; network ${r.network ?? 'none'}.`,
   ];
+  if (r.services.length || r.secrets.length || r.overlayNetwork) {
+    lines.push(`Swarm: services ${list(r.services)}; secrets ${list(r.secrets)}; overlay network ${r.overlayNetwork ?? 'none'}.`);
+  }
   if (r.volumesRemoved.length) lines.push(`Deleted the volumes ${list(r.volumesRemoved)}.`);
   if (r.volumesKept.length) lines.push(`Kept the volumes ${list(r.volumesKept)} (delete them too with \`gatehouse remove --volumes --confirm ${r.stackName}\`).`);
   if (r.foreignVolumes.length) lines.push(`Left the adopted volume ${list(r.foreignVolumes)} alone: Gatehouse did not create it.`);
@@ -22,7 +25,7 @@ export function formatRemoval(r: RemovalResult): string {
 export const REMOVE_COMMAND: CliCommand = {
   path: ['remove'],
   usage: 'remove [--volumes --confirm STACK] [--json]',
-  summary: 'Stop and remove the stack\'s containers and network; its volumes are kept unless --volumes --confirm names the stack',
+  summary: 'Stop and remove the stack\'s containers and network (in swarm mode its services, secrets and overlay network); its volumes are kept unless --volumes --confirm names the stack',
   flags: { volumes: false, confirm: true, json: false },
   async run({ core, io, args, signal, env }) {
     const options = { volumes: args.flags.has('volumes'), confirm: flagString(args, 'confirm') };

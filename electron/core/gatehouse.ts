@@ -15,6 +15,7 @@ import { DatabaseService } from './services/database';
 import { OperationQueue } from './stack/operation-queue';
 import { StackController } from './stack/stack-controller';
 import { SwarmGateway } from './swarm/gateway-service';
+import { SwarmDatabase } from './swarm/database-service';
 import { ProcessLock } from './process-lock';
 import { gatewaySecretEnv } from './secrets/gateway-env';
 import { KeyRotation } from './secrets/rotation';
@@ -93,8 +94,16 @@ export class Gatehouse {
       ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
       ensureNetwork: async (signal) => void (await this.stack.ensureBase(await this.stack.plan(), signal)),
     });
-    const secretEnv = (o?: { masterKey?: string }) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: () => this.database.gatewayEnv(), tls: async () => this.tls.gatewayEnv(await this.settings.get()) }, o);
-    const swarm = new SwarmGateway(this.engine, () => this.settings.get());
+    const swarmDatabase = new SwarmDatabase({
+      engine: this.engine,
+      settings: () => this.settings.get(),
+      secrets: this.secrets,
+      ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
+    });
+    const swarm = new SwarmGateway(this.engine, () => this.settings.get(), swarmDatabase);
+    // In swarm mode the database password reaches the gateway as a Swarm secret file (swarm/wrapper.ts builds DATABASE_URL in the task), never in its environment.
+    const databaseEnv = async () => ((await swarm.enabled()) ? {} : this.database.gatewayEnv());
+    const secretEnv = (o?: { masterKey?: string }) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: databaseEnv, tls: async () => this.tls.gatewayEnv(await this.settings.get()) }, o);
     this.stack = new StackController({
       engine: this.engine,
       gateway: this.gateway,

@@ -4,9 +4,11 @@ import type { ContainerSummary, DockerEngine } from './engine/types';
 import type { DatabaseService } from './services/database';
 import type { GatewayService } from './services/gateway';
 import type { Exclusive } from './stack/operation-queue';
+import { removeSwarmStack } from './swarm/removal';
 
 /**
- * `gatehouse remove`: takes a stack apart. Its containers (gateway, database, helpers, ones set
+ * `gatehouse remove`: takes a stack apart. Its Swarm services, secrets and overlay network (on a
+ * swarm manager, whatever the target: a stack switched back to containers may have left them), its containers (gateway, database, helpers, ones set
  * aside by a rotation) are stopped gracefully and removed, then its network; volumes (the Claude
  * login, the database's data) are kept unless the caller asks for them AND names the stack as
  * confirmation. Only objects labelled with the stack are touched, so an adopted volume (the
@@ -34,6 +36,12 @@ export interface RemovalResult {
   containers: string[];
   /** The network removed, or null when there was none. */
   network: string | null;
+  /** Swarm services removed (`<stack>_litellm`, `<stack>_db`). */
+  services: string[];
+  /** Swarm secrets removed (their names carry fingerprints, never values). */
+  secrets: string[];
+  /** The overlay network `<stack>_net` removed, or null when there was none. */
+  overlayNetwork: string | null;
   volumesRemoved: string[];
   /** The stack's volumes left in place (all of them without --volumes). */
   volumesKept: string[];
@@ -77,6 +85,8 @@ export async function removeStack(deps: StackRemovalDeps, options: RemovalOption
       const { engine } = deps;
       const filter = labelFilter(stackName);
       const dbPlan = await deps.database.plan();
+      // The services first: their tasks hold the volumes, and Swarm would restart a task container removed under it.
+      const swarm = await removeSwarmStack(engine, stackName, s);
       // The database stops the way a stack stop stops it (its own timeout, its events known as ours).
       await deps.database.down(s);
       const containers = (await engine.listContainers(filter, { signal: s, action: 'list the stack\'s containers' }))
@@ -110,7 +120,7 @@ export async function removeStack(deps: StackRemovalDeps, options: RemovalOption
           volumesRemoved.push(name);
         }
       }
-      return { stackName, containers: removed, network, volumesRemoved, volumesKept: own.filter((v) => !volumesRemoved.includes(v)), foreignVolumes };
+      return { stackName, containers: removed, network, services: swarm.services, secrets: swarm.secrets, overlayNetwork: swarm.network, volumesRemoved, volumesKept: own.filter((v) => !volumesRemoved.includes(v)), foreignVolumes };
     },
     signal,
   );

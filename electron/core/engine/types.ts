@@ -14,6 +14,8 @@ export type RestartPolicy = { Name: string; MaximumRetryCount?: number };
 
 export interface NetworkDetails {
   Name?: string;
+  /** "bridge", "overlay", … */
+  Driver?: string;
   Labels?: Record<string, string> | null;
   Containers?: Record<string, unknown> | null;
 }
@@ -27,6 +29,8 @@ export interface NetworkCreateSpec {
   Name: string;
   Driver: string;
   Labels: Record<string, string>;
+  /** Overlay networks: plain containers (helpers, probes) may join it as well as services' tasks. */
+  Attachable?: boolean;
 }
 
 export interface VolumeCreateSpec {

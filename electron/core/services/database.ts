@@ -9,7 +9,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import { ensureSaltKey } from '../secrets/salt-key';
 import { askGateway, failed, startFailure, verifyPassword, waitGatewayConnected, waitReady } from './database-checks';
 import { adoptDatabaseVolume, checkVolume, removeDatabaseData } from './database-data';
-import { createDatabasePassword, readDatabasePassword } from './database-password';
+import { passwordForStart, readDatabasePassword } from './database-password';
 import { DATABASE_STOP_TIMEOUT_S, DATA_VOLUME_ROLE, RUNNING_RESTART_POLICY, databaseCreateOptions, databaseGatewayEnv, databasePlanDifferences, planDatabase, type DatabasePlan } from './database-plan';
 import { describeDatabaseStatus, type DatabaseDeath } from './database-status';
 import { ServiceLifecycle } from './lifecycle';
@@ -173,18 +173,7 @@ export class DatabaseService implements ServiceSpec<DatabasePlan, string, string
       await ensureSaltKey(this.opts.secrets);
       const volume = await this.inspectVolume(plan.volumeName, signal);
       checkVolume(plan, volume);
-      let password = await readDatabasePassword(this.opts.secrets);
-      if (!password) {
-        if (volume) {
-          throw failed(
-            `The data volume ${plan.volumeName} already exists, but the keychain holds no database password for it.`,
-            plan.adopted
-              ? 'Import the password its database was created with (POSTGRES_PASSWORD in the seed\'s .env) with `gatehouse key import --env-file <seed>/.env`, then start again.'
-              : `Import the password the database was created with, or, if its data is not needed, remove it with \`gatehouse db remove-data --confirm ${plan.volumeName}\` and start again.`,
-          );
-        }
-        password = await createDatabasePassword(this.opts.secrets);
-      }
+      const password = await passwordForStart(this.opts.secrets, plan, volume !== null);
       await this.opts.ensureImage(plan.image, signal);
       await this.opts.ensureNetwork(signal);
       const existing = await this.find(plan, signal);

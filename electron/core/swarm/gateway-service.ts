@@ -6,16 +6,14 @@ import { CLAUDE_HOME, GATEWAY_PORT, envFingerprint, type StackPlan } from '../se
 import { checkBarrier, probeLiveness } from '../services/health';
 import { fingerprint } from '../secrets/master-key';
 import { requireManager, swarmEngine } from './membership';
+import type { SwarmDatabase } from './database-service';
+import { databaseServiceNameFor } from './database-service';
+import { ensureOverlayNetwork, networkNameFor } from './network';
+import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './secrets';
+import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEnv } from './wrapper';
 
-/** The secrets the gateway gets as Swarm secrets: each a file /run/secrets/<NAME> the wrapper exports as NAME. */
-export const SWARM_SECRET_NAMES = ['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'] as const;
-
-/**
- * The gateway's command in swarm mode: exports each secret file present into the environment the
- * image's entrypoint expects, then execs the image's own entrypoint and command (the arguments).
- * Nothing secret is in it: it names files, not values.
- */
-export const WRAPPER_SCRIPT = `for n in ${SWARM_SECRET_NAMES.join(' ')}; do if [ -f "/run/secrets/$n" ]; then export "$n=$(cat "/run/secrets/$n")"; fi; done; exec "$@"`;
+export { SWARM_SECRET_NAMES, WRAPPER_SCRIPT } from './wrapper';
+export { secretNameFor, type SwarmSecretRef } from './secrets';
 
 const POLL_MS = 200;
 /** Task states before its container runs. */
@@ -24,11 +22,6 @@ const NS = 1_000_000_000;
 
 export function serviceNameFor(stackName: string): string {
   return `${stackName}_litellm`;
-}
-
-/** Swarm secrets are immutable: a new value is a new secret, named by the stack, the variable and the value's fingerprint. */
-export function secretNameFor(stackName: string, envName: string, value: string): string {
-  return `${stackName}_${envName.toLowerCase()}_${fingerprint(value).replace(/^sha256:/, '')}`;
 }
 
 function shellQuote(s: string): string {
@@ -45,12 +38,6 @@ export function healthcheckFromSecret(image: ImageDetails): Record<string, unkno
   return { Test: ['CMD-SHELL', readKey + cmd], Interval: hc?.Interval, Timeout: hc?.Timeout, Retries: hc?.Retries, StartPeriod: hc?.StartPeriod };
 }
 
-export interface SwarmSecretRef {
-  envName: string;
-  name: string;
-  id: string;
-}
-
 /**
  * The gateway as the Swarm service `<stack>_litellm` (settings.target "swarm"): its secrets are
  * Swarm secrets (encrypted in the Raft log, a file in memory in the task), never in the service's
@@ -61,6 +48,8 @@ export class SwarmGateway {
   constructor(
     private readonly engine: DockerEngine,
     private readonly settings: () => Promise<Settings>,
+    /** The database service `<stack>_db` (settings.database.enabled), deployed before the gateway. */
+    private readonly database?: SwarmDatabase,
   ) {}
 
   private get swarm(): DockerEngine & SwarmEngine {
@@ -81,9 +70,8 @@ export class SwarmGateway {
     return this.swarm.listTasks({ service: [serviceId] }, { signal });
   }
 
-  private async stackSecrets(plan: StackPlan, signal?: AbortSignal): Promise<SecretSummary[]> {
-    const all = await this.swarm.listSecrets({ label: [`${LABELS.stack}=${plan.stackName}`, `${LABELS.role}=gateway`] }, { signal });
-    return all.filter((s) => s.Spec.Labels?.[LABELS.stack] === plan.stackName);
+  private stackSecrets(plan: StackPlan, signal?: AbortSignal): Promise<SecretSummary[]> {
+    return stackSecrets(this.swarm, plan.stackName, 'gateway', signal);
   }
 
   /** The secrets for this environment: existing ones (same name = same value) reused, missing ones created. */
@@ -92,19 +80,15 @@ export class SwarmGateway {
     if (extra.length) {
       throw new GatehouseError(
         'SETTINGS_INVALID',
-        `Swarm mode does not yet carry ${extra.join(', ')} (the database and HTTPS settings) into the gateway's service.`,
-        'Turn the database and TLS off for swarm mode (`gatehouse db disable`, `gatehouse tls disable`), or `gatehouse settings set target container`.',
+        `Swarm mode does not yet carry ${extra.join(', ')} (the HTTPS settings) into the gateway's service.`,
+        'Turn TLS off for swarm mode (`gatehouse tls disable`), or `gatehouse settings set target container`.',
       );
     }
     const have = await this.stackSecrets(plan, signal);
     const refs: SwarmSecretRef[] = [];
     for (const envName of SWARM_SECRET_NAMES) {
       const value = secretEnv[envName];
-      if (!value) continue;
-      const name = secretNameFor(plan.stackName, envName, value);
-      const existing = have.find((s) => s.Spec.Name === name);
-      const id = existing?.ID ?? (await this.swarm.createSecret(name, value, { ...stackLabels(plan.stackName, 'gateway'), [LABELS.keyFingerprint]: fingerprint(value) }, { signal, action: `create the Swarm secret ${name}` }));
-      refs.push({ envName, name, id });
+      if (value) refs.push(await ensureSecret(this.swarm, plan.stackName, 'gateway', envName, value, have, signal));
     }
     return refs;
   }
@@ -139,11 +123,14 @@ export class SwarmGateway {
     if (!entry.length) throw new GatehouseError('SETTINGS_INVALID', `The image ${plan.image} has neither an entrypoint nor a command to run.`, 'Use the seed image or a LiteLLM image.');
     const healthcheck = healthcheckFromSecret(image);
     const key = secretEnv.LITELLM_MASTER_KEY ?? '';
+    // With the database: the wrapper builds DATABASE_URL from the mounted password file; only its non-secret parts are here.
+    const env = { ...plan.extraEnv, ...(secrets.some((s) => s.envName === DB_PASSWORD_FILE) ? databaseWrapperEnv(databaseServiceNameFor(plan.stackName)) : {}) };
+    const network = networkNameFor(plan.stackName);
     const labels = {
       ...stackLabels(plan.stackName, 'gateway'),
       [LABELS.keyFingerprint]: fingerprint(key),
       // Covers the secrets' values through their names (fingerprints), never the values themselves.
-      [LABELS.envFingerprint]: envFingerprint({ ...plan.extraEnv, ...Object.fromEntries(secrets.map((s) => [s.envName, s.name])) }),
+      [LABELS.envFingerprint]: envFingerprint({ ...env, ...Object.fromEntries(secrets.map((s) => [s.envName, s.name])), [LABELS.stack + '.network']: network }),
     };
     return {
       Name: serviceNameFor(plan.stackName),
@@ -153,15 +140,17 @@ export class SwarmGateway {
           Image: plan.image,
           Command: ['/bin/sh', '-c', WRAPPER_SCRIPT, 'gatehouse-wrapper'],
           Args: entry,
-          Env: Object.entries(plan.extraEnv).map(([k, v]) => `${k}=${v}`),
+          Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
           // The stack only, not the gateway role: container-mode code never takes a task's container for its own.
           Labels: { [LABELS.stack]: plan.stackName },
-          Secrets: secrets.map((s) => ({ SecretID: s.id, SecretName: s.name, File: { Name: s.envName, UID: '0', GID: '0', Mode: 0o444 } })),
+          // Readable by the image's user (the seed runs as claude): the wrapper reads them before exec.
+          Secrets: secrets.map((s) => secretMount(s, 0o444)),
           Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: CLAUDE_HOME }, ...plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly }))],
           ...(healthcheck ? { Healthcheck: healthcheck } : {}),
           StopGracePeriod: 10 * NS,
         },
         RestartPolicy: { Condition: 'on-failure', Delay: 1 * NS, MaxAttempts: 3 },
+        Networks: [{ Target: network }],
       },
       Mode: { Replicated: { Replicas: replicas } },
       // One host port per node: a second task cannot start before the first stops (host mode).
@@ -210,7 +199,10 @@ export class SwarmGateway {
     const image = await this.engine.inspectImage(plan.image, { signal });
     if (!image) throw new GatehouseError('IMAGE_PULL_FAILED', `The image ${plan.image} is not on this machine.`, 'Check the image reference and `docker login`.');
     const existing = await this.findService(plan, signal);
-    const secrets = await this.ensureSecrets(plan, secretEnv, signal);
+    // The overlay network and the database first: the gateway's tasks join the one and mount the other's password.
+    await ensureOverlayNetwork(this.engine, plan.stackName, signal);
+    const database = this.database ? await this.database.deploy(signal) : null;
+    const secrets = [...(await this.ensureSecrets(plan, secretEnv, signal)), ...(database ? [database.secret] : [])];
     const spec = this.serviceSpec(plan, settings, image, secrets, secretEnv, 1);
     const key = secretEnv.LITELLM_MASTER_KEY ?? '';
     const since = Date.now();
@@ -234,6 +226,7 @@ export class SwarmGateway {
       outcome = sameSpec ? 'restarted' : 'recreated';
     }
     await this.waitReady(plan, url, serviceId, key, since, signal);
+    await this.database?.afterGateway(url, database, signal);
     if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
     return outcome;
   }
@@ -244,8 +237,14 @@ export class SwarmGateway {
     return ((svc?.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0) > 0;
   }
 
-  /** Scales the service to 0 and waits until no task runs; the service, its secrets and the volume stay. */
+  /** Scales the gateway service, then the database service, to 0 (the gateway never runs without its database); services, secrets and volumes stay. */
   async stop(plan: StackPlan, signal?: AbortSignal): Promise<void> {
+    await this.stopGateway(plan, signal);
+    await this.database?.stop(signal);
+  }
+
+  /** Scales the gateway service to 0 and waits until no task runs. */
+  private async stopGateway(plan: StackPlan, signal?: AbortSignal): Promise<void> {
     await requireManager(this.engine, { signal });
     const svc = await this.findService(plan, signal);
     if (!svc) return;
@@ -301,7 +300,7 @@ export class SwarmGateway {
       exitCode: null,
       detail,
       pull: null,
-      database: null,
+      database: this.database ? await this.database.status(running.length ? url : null, signal) : null,
       replicas: { running: running.length, desired },
       tasks: current.map((t) => ({ id: t.ID, state: t.Status?.State ?? 'unknown', node: t.NodeID ?? null, error: t.Status?.Err ?? null })),
     };

@@ -7,7 +7,7 @@ import { scheduleDetachedClear } from '../core/secrets/clipboard-clear-helper';
 import { importEnvFile } from '../core/secrets/env-import';
 import { flagString } from './args';
 import type { CliCommand } from './command';
-import { formatRows, printJson } from './output';
+import { formatRows, printJson, ProgressReporter } from './output';
 import { readSecret } from './secret-input';
 
 /** `gatehouse key …` and `gatehouse claude …`: the master key's life and the Claude login. */
@@ -108,7 +108,11 @@ export const KEY_COMMANDS: CliCommand[] = [
     flags: json,
     async run({ core, io, args }) {
       const c = await core();
-      const off = c.events.on('rotation:progress', (p) => io.stderr.write(`[${p.step}] ${p.message}\n`));
+      // The verify step waits on the new gateway: its line counts the seconds, as `start` does.
+      const progress = new ProgressReporter(io);
+      const off = c.events.on('rotation:progress', (p) =>
+        p.step === 'verify' ? progress.counting(`rotation|${p.step}`, (s) => `[${p.step}] ${p.message} — ${s} s`) : progress.line(`[${p.step}] ${p.message}`),
+      );
       try {
         const r = await c.rotation.rotate();
         if (args.flags.has('json')) printJson(io, r);
@@ -120,6 +124,7 @@ export const KEY_COMMANDS: CliCommand[] = [
         return 0;
       } finally {
         off();
+        progress.done();
       }
     },
   },

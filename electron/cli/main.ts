@@ -12,6 +12,13 @@ import { closest, commandUsage, groupCommands, groupUsage, isGroup, outputWidth,
 import { EXIT_OK, EXIT_USAGE, exitCodeForError } from './exit-codes';
 import { Gatehouse } from '../core/gatehouse';
 import { GatehouseError, toErrorPayload } from '../core/errors';
+import { debugTiming } from '../core/debug-timing';
+import { z } from 'zod';
+
+// A command parses each schema once or twice (the settings): zod's JIT, which compiles a parser
+// per object schema on its first use, costs more than it saves there (~10 ms of every command
+// that opens the core). The desktop app, which parses again and again, keeps it.
+z.config({ jitless: true });
 
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | null {
   let best: { command: CliCommand; rest: string[] } | null = null;
@@ -90,6 +97,7 @@ function checkPositionals(command: CliCommand, positionals: string[]): void {
 }
 
 export async function main(argv: string[], io: CliIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  debugTiming(env).mark('cli main');
   const width = outputWidth(io.stdout, env);
   if (argv.length === 0) {
     // Run bare, the command is missing: the list, and the exit code of a usage error.
@@ -121,11 +129,15 @@ export async function main(argv: string[], io: CliIO, env: NodeJS.ProcessEnv = p
     const args = parseArgs(found.rest, found.command.flags);
     checkPositionals(found.command, args.positionals);
     return await found.command.run({
-      core: async () =>
-        (core ??= await Gatehouse.open({
+      core: async () => {
+        if (core) return core;
+        core = await Gatehouse.open({
           env,
           onLockWait: (h) => io.stderr.write(`Waiting for another Gatehouse process (pid ${h.pid}) to finish its ${h.label}…\n`),
-        })),
+        });
+        debugTiming(env).mark('core opened');
+        return core;
+      },
       io,
       args,
       signal: controller.signal,

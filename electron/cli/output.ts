@@ -8,6 +8,11 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
+/** Whole seconds from `since` to `now` (epoch ms), never negative: the one count a waiting line shows. */
+export function elapsedSeconds(since: number, now: number): number {
+  return Math.max(0, Math.floor((now - since) / 1000));
+}
+
 /** `gatehouse: what failed and why` / `  fix: what to do` / `  (error code X)`: always all three. */
 export function printError(io: CliIO, payload: ErrorPayload): void {
   const err = withFix(payload);
@@ -50,10 +55,12 @@ export function progressLine(label: string, percent: number | null, detail: stri
 export class ProgressReporter {
   private lastPlain = '';
   private drawn = false;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly io: CliIO) {}
 
   update(label: string, percent: number | null, detail = ''): void {
+    this.stopCounting();
     const stream = this.io.stderr;
     if (stream.isTTY) {
       stream.write(`\r\x1b[2K${progressLine(label, percent, detail, stream.columns || 80)}`);
@@ -73,10 +80,34 @@ export class ProgressReporter {
   }
 
   /**
+   * A live line with the seconds waited so far, redrawn every second until the next output
+   * (for waits the core announces once, such as a rotation's verify step). `render` gets the
+   * whole seconds since `since`; written once per `key` when not a terminal, as `live` does.
+   */
+  counting(key: string, render: (seconds: number) => string, since = Date.now()): void {
+    this.stopCounting();
+    const draw = () => this.drawLive(render(elapsedSeconds(since, Date.now())), key);
+    draw();
+    if (!this.io.stderr.isTTY) return; // nothing to redraw
+    this.ticker = setInterval(draw, 1000);
+    this.ticker.unref();
+  }
+
+  private stopCounting(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  /**
    * A line that changes in place while something is waited for (the seconds counting up): redrawn
    * on a terminal; elsewhere (logs, pipes) written once per `key` (the phase), not every second.
    */
   live(text: string, key: string): void {
+    this.stopCounting();
+    this.drawLive(text, key);
+  }
+
+  private drawLive(text: string, key: string): void {
     const stream = this.io.stderr;
     if (stream.isTTY) {
       // One column spare and never wrapped: a wrapped line could not be redrawn with \r.
@@ -92,6 +123,7 @@ export class ProgressReporter {
   }
 
   done(): void {
+    this.stopCounting();
     if (this.drawn) this.io.stderr.write('\n');
     this.drawn = false;
   }

@@ -15,6 +15,7 @@ import { DatabaseService } from './services/database';
 import { OperationQueue } from './stack/operation-queue';
 import { StackController } from './stack/stack-controller';
 import { SwarmGateway } from './swarm/gateway-service';
+import type { SwarmServiceSource } from './swarm/service-logs';
 import { SwarmDatabase } from './swarm/database-service';
 import { ProcessLock } from './process-lock';
 import { gatewaySecretEnv } from './secrets/gateway-env';
@@ -23,6 +24,7 @@ import { ClaudeLogin } from './secrets/claude-token';
 import { LogEngine } from './logs/log-engine';
 import { GatewayTls } from './tls/gateway-tls';
 import { Clients } from './clients/clients';
+import { debugTiming } from './debug-timing';
 
 export interface GatehouseOptions {
   env?: NodeJS.ProcessEnv;
@@ -80,7 +82,7 @@ export class Gatehouse {
     this.secrets = options.secrets ?? new KeytarSecretStore(keychainService(this.env));
     this.keys = new KeyManager(this.secrets, this.state);
     this.tls = new GatewayTls({ home: this.home, secrets: this.secrets, settings: this.settings });
-    this.engine = options.engine ?? new DockerodeEngine(this.env);
+    this.engine = options.engine ?? debugTiming(this.env).engine(new DockerodeEngine(this.env));
     this.gateway = new GatewayService(this.engine, () => this.settings.get(), this.tls);
     const home = this.home;
     this.queue = new OperationQueue(async (label, signal) =>
@@ -138,7 +140,10 @@ export class Gatehouse {
       probeUrl: (plan) => this.gateway.probeUrl(plan),
       caFile: this.tls.caFile,
     });
+    // The gateway's Swarm service as the logs and the security checks read it (settings.target "swarm").
+    const swarmService: SwarmServiceSource = { enabled: () => swarm.enabled(), find: async (signal) => swarm.findService(await this.gateway.plan(), signal), tasks: (id, signal) => swarm.tasks(id, signal) };
     this.logs = new LogEngine({
+      swarm: swarmService,
       home: this.home,
       env: this.env,
       settings: this.settings,
@@ -161,6 +166,7 @@ export class Gatehouse {
         engine: this.engine,
         lastChainTest: () => this.clients.lastTest(),
         clientKeys: () => this.clients.keys.allKeys(),
+        swarm: swarmService,
       },
       this.events,
     );
@@ -169,11 +175,16 @@ export class Gatehouse {
   /** Opens the core. Recovery of interrupted work (a pending rotation) happens here, before anything else. */
   static async open(options: GatehouseOptions = {}): Promise<Gatehouse> {
     const core = new Gatehouse(options);
+    const timing = debugTiming(core.env);
+    timing.mark('open: areas built');
     await core.settings.get(); // invalid settings fail here, with the field named
+    timing.mark('open: settings read');
     core.settings.watch();
+    timing.mark('open: settings watched');
     // An interrupted key rotation is finished or rolled back before anything else touches the
     // keychain or the gateway (reads only state.json when there is none).
     if (await core.rotation.pending()) await core.rotation.recover();
+    timing.mark('open: no rotation pending');
     if (options.watchSecurity) core.security.start();
     return core;
   }

@@ -3,7 +3,7 @@
  * `db status --json` always an object, the IMAGE_PULL_FAILED reason said once, and the last log
  * lines of CONTAINER_EXITED in the order they were written.
  */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { progressLine, ProgressReporter } from '../../electron/cli/output';
@@ -35,6 +35,39 @@ test('the pull progress line fits the terminal at any width, the bar first, then
   const draws = out.split('\r\x1b[2K').slice(1);
   assert.equal(draws.length, 3);
   for (const d of draws) assert.ok([...d.replace(/\n$/, '')].length <= 79);
+});
+
+test('a counting line (key rotate\'s verify step) shows the seconds waited, redrawn each second on a terminal, once elsewhere, and stops at the next line', () => {
+  mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 });
+  try {
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let out = '';
+    tty.on('data', (c: Buffer) => (out += c.toString()));
+    const p = new ProgressReporter({ stdout: new PassThrough(), stderr: tty, stdin: new PassThrough() });
+    p.counting('verify', (s) => `[verify] Waiting for the new gateway: expecting new key 200 — ${s} s`);
+    mock.timers.tick(1000);
+    mock.timers.tick(1000);
+    p.line('[commit] Making the new key current');
+    mock.timers.tick(3000);
+    const draws = out.split('\r\x1b[2K').slice(1);
+    assert.deepEqual(
+      draws.map((d) => / — (\d+) s/.exec(d)?.[1]),
+      ['0', '1', '2'],
+      `one redraw per second, none after the next line: ${JSON.stringify(out)}`,
+    );
+    assert.match(out, /2 s\n\[commit\] Making the new key current\n$/, 'the counting line is closed before the next one');
+
+    const pipe = new PassThrough();
+    let plain = '';
+    pipe.on('data', (c: Buffer) => (plain += c.toString()));
+    const q = new ProgressReporter({ stdout: new PassThrough(), stderr: pipe, stdin: new PassThrough() });
+    q.counting('verify', (s) => `[verify] waiting — ${s} s`);
+    mock.timers.tick(3000);
+    q.done();
+    assert.equal(plain, '[verify] waiting — 0 s\n', 'not a terminal: written once, no redraws');
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test('key info and claude status: values in one column, the age said plainly', () => {

@@ -166,3 +166,21 @@ test('what a killed replacement left is settled by the next start: finished when
   assert.deepEqual(t.gateways().map((c) => [c.id, c.name]), [[newId, t.plan.containerName]], 'undone: it has its name back');
   await t.stack.stop();
 });
+
+test('a start lists the gateway containers once, cold and warm: the set-aside look-up and the find share one list', async () => {
+  const t = await setup();
+  let lists = 0;
+  const list = t.engine.listContainers.bind(t.engine);
+  t.engine.listContainers = (filters, options) => {
+    lists++;
+    return list(filters, options);
+  };
+  assert.equal((await t.stack.startWithOutcome()).outcome, 'created');
+  assert.equal(lists, 1, 'cold start: one list');
+  await t.stack.stop();
+  lists = 0;
+  assert.equal((await t.stack.startWithOutcome()).outcome, 'restarted');
+  assert.equal(lists, 1, 'warm start: one list');
+  assert.equal(await t.serves(t.key), 200);
+  await t.stack.stop();
+});

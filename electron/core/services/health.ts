@@ -3,6 +3,7 @@ import { hostProbe, type GatewayProbe } from './gateway-probe';
 import { tailLines, type ContainerHandle } from '../engine/container-logs';
 import type { ContainerDetails } from '../engine/types';
 import { sleep } from '../../../shared/sleep';
+import { debugTiming } from '../debug-timing';
 
 /** Fine polling: the rotation budget (downtime ÷ boot time) depends on noticing health quickly. */
 export const HEALTH_POLL_MS = 50;
@@ -152,9 +153,11 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
   let lastInspect = 0;
   let lastProblem = 'the gateway has not answered yet';
   let phase: ReadinessPhase | null = null;
+  const timing = debugTiming();
   const enter = (next: ReadinessPhase, expecting: string) => {
     if (phase === next) return;
     phase = next;
+    timing.mark(`readiness: ${next}`);
     opts.onProgress?.({ phase: next, since, expecting });
   };
   // A wake-up for the poll's sleep: the log says "listening", or the log ended (exit).
@@ -162,7 +165,10 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
   let logEnded = false;
   const stopWatching = watchLog(
     container,
-    () => wake?.(),
+    () => {
+      timing.mark('readiness: the log says listening');
+      wake?.();
+    },
     () => {
       logEnded = true;
       wake?.();
@@ -188,7 +194,10 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
       if (alive) {
         enter('barrier', 'no key 401, key 200');
         const barrier = await checkBarrier(opts.probe ?? opts.url, opts.masterKey, opts.signal);
-        if (barrier.ok) return;
+        if (barrier.ok) {
+          timing.mark('readiness: barrier holds');
+          return;
+        }
         if (barrier.unsafe) {
           throw new GatehouseError(
             'GATEWAY_UNSAFE',

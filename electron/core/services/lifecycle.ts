@@ -1,6 +1,15 @@
-import { findByRole, listByRole } from '../engine/find-by-role';
+import { findByRole, listByRole, pickByRole } from '../engine/find-by-role';
 import type { ContainerDetails, ContainerSummary, DockerEngine } from '../engine/types';
 import type { EnsureHooks, EnsureOutcome, ServicePlan, ServiceSpec } from './service-spec';
+
+/** A service's container found after settling what an interrupted replacement left (findSettled). */
+export interface Settled {
+  settled: ContainerDetails | null;
+}
+
+function isSettled(x: ContainerDetails | null | Settled): x is Settled {
+  return x !== null && 'settled' in x;
+}
 
 /** The name a container is set aside under while its replacement starts. */
 export function setAsideName(containerName: string, now = Date.now()): string {
@@ -82,8 +91,8 @@ export class ServiceLifecycle<Plan extends ServicePlan, Config, Readiness> {
    * goes (it is undone). Afterwards at most one container of the role carries a set-aside name.
    * Returns whether it changed anything.
    */
-  async settleSetAside(plan: Plan, signal?: AbortSignal): Promise<boolean> {
-    const list = await this.list(plan, signal);
+  async settleSetAside(plan: Plan, signal?: AbortSignal, listed?: ContainerSummary[]): Promise<boolean> {
+    const list = listed ?? (await this.list(plan, signal));
     const prefix = `${plan.containerName}-previous-`;
     const name = (c: ContainerSummary) => (c.Names[0] ?? '').replace(/^\//, '');
     const aside = list.filter((c) => name(c).startsWith(prefix)).sort((x, y) => y.Created - x.Created);
@@ -99,12 +108,26 @@ export class ServiceLifecycle<Plan extends ServicePlan, Config, Readiness> {
   }
 
   /**
+   * The service's container once what an interrupted replacement left is settled: the same
+   * answer as settleSetAside followed by find, with one list instead of two when nothing was set
+   * aside (the usual case), so that a start spends one engine round trip less before its create.
+   */
+  async findSettled(plan: Plan, signal?: AbortSignal): Promise<Settled> {
+    const list = await this.list(plan, signal);
+    if (await this.settleSetAside(plan, signal, list)) return { settled: await this.find(plan, signal) };
+    const chosen = pickByRole(list, this.query(plan));
+    // null too when it was removed between the list and the inspect.
+    return { settled: chosen ? await this.inspect(chosen.Id, signal) : null };
+  }
+
+  /**
    * Brings the service to "running and ready" with `config`: a matching running container is
    * checked, a matching stopped one started, a differing one replaced, a missing one created.
-   * `existing` is the container found before (the caller may have looked already).
+   * `existing` is the container found before (the caller may have looked already); from
+   * findSettled, the set-aside containers are not looked for again.
    */
-  async ensure(plan: Plan, config: Config, readiness: Readiness, existing: ContainerDetails | null, hooks: EnsureHooks = {}, signal?: AbortSignal): Promise<EnsureOutcome> {
-    const found = (await this.settleSetAside(plan, signal)) ? await this.find(plan, signal) : existing;
+  async ensure(plan: Plan, config: Config, readiness: Readiness, existing: ContainerDetails | null | Settled, hooks: EnsureHooks = {}, signal?: AbortSignal): Promise<EnsureOutcome> {
+    const found = isSettled(existing) ? existing.settled : (await this.settleSetAside(plan, signal)) ? await this.find(plan, signal) : existing;
     if (found) {
       const diffs = [...this.spec.differences(plan, found, config), ...(hooks.extraDifferences?.(found) ?? [])];
       if (diffs.length) return this.recreate(plan, found, config, readiness, diffs, hooks, signal);

@@ -9,6 +9,7 @@ import { verifyOptionsFor, type GatewayService, type SecretEnvProvider } from '.
 import type { StackPlan } from '../services/gateway-plan';
 import { checkBarrier, probeLiveness, type ReadinessProgress } from '../services/health';
 import type { EnsureOutcome } from '../services/service-spec';
+import type { Settled } from '../services/lifecycle';
 import { StackBase, type BaseCreated } from './base';
 import { StackMarksStore } from './marks';
 import { StackProgress } from './progress';
@@ -18,6 +19,7 @@ import { StatusWatcher } from './status-watcher';
 import { TargetSwitch } from './target-switch';
 import { describeStatus, type LiveProbe, type StackMarks } from './status';
 import type { SwarmGateway } from '../swarm/gateway-service';
+import { debugTiming } from '../debug-timing';
 
 export type { SecretEnvProvider } from '../services/gateway';
 
@@ -102,8 +104,10 @@ export class StackController {
   }
 
   private async doStart(signal: AbortSignal): Promise<StartResult> {
+    debugTiming().mark('start: the stack lock is held');
     const plan = await this.plan();
     if (await this.opts.swarm?.enabled()) return this.swarmStart(plan, signal);
+    debugTiming().mark('start: planned (container mode)');
     try {
       await this.targets.leaveSwarm(plan, signal);
       const outcome = await this.startSteps(plan, signal);
@@ -141,34 +145,53 @@ export class StackController {
     const { engine, gateway } = this.opts;
     // The network and the volume are needed whichever way this start goes, and the network's
     // create is the longest call before the container's: it goes out at once, side by side with
-    // the ping (the start budget is 10 % over a bare `docker run`). If Docker is down both fail
-    // and the ping's error is the one reported.
+    // the ping. So do the look-ups that only read (the gateway container, with anything an
+    // interrupted replacement set aside settled; the image and the engine's API version; the
+    // marks), and a first keychain read, which loads the keychain module and opens its session
+    // (~50 ms on a first call, ~2 ms after). If Docker is down all of these fail and the ping's
+    // error is the one reported.
+    const timing = debugTiming();
+    // The ping goes out first: the other calls queue behind it in the engine, and its answer gates the keychain.
+    const answered = engine.ping(signal);
     const base = this.ensureBase(plan, signal);
-    base.catch(() => undefined);
+    const lookups = Promise.all([
+      timing.timed('marks read', this.marks.read(plan.stackName)),
+      gateway.lifecycle.findSettled(plan, signal),
+      gateway.inspectImage(plan, signal),
+    ]);
+    const keychainOpened = timing.timed('keychain opened', (this.opts.currentKey?.() ?? Promise.resolve(null)).catch(() => null));
+    for (const p of [answered, base, lookups]) p.catch(() => undefined);
     let secretEnv: Record<string, string>;
     let marks: StackMarks;
-    let found: ContainerDetails | null;
+    let found: Settled;
     let hasImage: boolean;
     let created: BaseCreated;
     try {
-      await engine.ping(signal);
+      await answered;
+      timing.mark('start: docker answered');
       // The database first (its password and DATABASE_URL go into the gateway's environment).
       await this.opts.database?.up(signal, (detail) => this.progress.set(plan, 'starting', detail));
       this.progress.set(plan, 'starting', 'Looking for the stack.');
-      // The keychain comes after Docker answered, so that "Docker is down" never creates a key for
-      // nothing. From here the independent look-ups run side by side.
-      let image: unknown;
-      [secretEnv, marks, found, image] = await Promise.all([this.opts.secretEnv(), this.marks.read(plan.stackName), gateway.findGateway(plan, signal), gateway.inspectImage(plan, signal)]);
+      // The keychain's secrets only after Docker answered, so that "Docker is down" never creates
+      // a key for nothing (the read above creates nothing).
+      await keychainOpened;
+      secretEnv = await timing.timed('keychain (secretEnv)', this.opts.secretEnv());
+      let image: ImageDetails | null;
+      [marks, found, image] = await lookups;
       hasImage = image !== null;
-      this.startImage = image as ImageDetails | null;
+      this.startImage = image;
+      timing.mark('start: key, marks, container and image looked up');
       created = await base;
+      timing.mark('start: network and volume ready');
     } catch (err) {
+      // Everything sent out has settled before the network's fate is decided.
+      await lookups.catch(() => null);
       const made = await base.catch(() => null);
       if (made?.network) await this.base.removeNetworkIfUnused(plan);
       throw err;
     }
     const readiness = { ...verifyOptionsFor(secretEnv, signal), onProgress: (p: ReadinessProgress) => this.progress.waiting(plan, p) };
-    this.progress.lastContainer = found;
+    this.progress.lastContainer = found.settled;
     try {
       return await gateway.lifecycle.ensure(plan, secretEnv, readiness, found, gatewayStartHooks({ plan, marks, hasImage, signal, gateway, write: (patch) => this.marks.write(plan.stackName, patch), progress: this.progress, ensureImage: () => this.ensureImage(plan, signal), ensureBase: () => this.ensureBase(plan, signal) }), signal);
     } catch (err) {

@@ -165,6 +165,8 @@ export interface LogEntry {
   /** The line, redacted; a traceback's lines are joined with "\n". */
   message: string;
   containerId: string | null;
+  /** Swarm mode: the task that wrote the line, as `docker service logs` names it (`<stack>_litellm.<slot>.<task id, 12>`). */
+  task?: string;
 }
 
 export interface LogQuery {

@@ -43,8 +43,9 @@ function queryFromArgs(args: ParsedArgs): LogQuery {
  */
 async function syncQuietly(core: Gatehouse, io: CliIO, signal: AbortSignal): Promise<void> {
   try {
-    const { container } = await core.logs.readNew(signal);
-    if (!container) io.stderr.write('gatehouse: note: the stack has no gateway container now; what follows is the stored history of earlier ones.\n');
+    const { container, service } = await core.logs.readNew(signal);
+    if (service === null) io.stderr.write('gatehouse: note: the stack has no gateway service in the swarm now; what follows is the stored history of earlier ones.\n');
+    else if (!container && service === undefined) io.stderr.write('gatehouse: note: the stack has no gateway container now; what follows is the stored history of earlier ones.\n');
   } catch (err) {
     if (isGatehouseError(err, 'CANCELLED')) throw err;
     const msg = err instanceof Error ? err.message : String(err);
@@ -74,17 +75,17 @@ async function tailFromDocker(core: Gatehouse, io: CliIO, q: LogQuery, matches: 
       pending = [];
     }
   };
-  const container = await core.logs.readFromDocker(filtered ? undefined : n, (e) => {
+  const source = await core.logs.readFromDocker(filtered ? undefined : n, (e) => {
     if (!matches(e)) return;
     if (!filtered) return out(e);
     kept.push(e);
     if (kept.length > 2 * n) kept.splice(0, kept.length - n);
   }, signal);
-  if (!container) return false;
+  if (!source) return false;
   if (filtered) for (const e of kept.slice(-n)) out(e);
   if (pending.length) io.stdout.write(pending.join('\n') + '\n');
   io.stderr.write(
-    `gatehouse: note: --tail ${n} is more than the ${capacity} entries kept in memory (logBufferEntries), so the lines were read straight from Docker: ${shown} from the current gateway container ${container.id.slice(0, 12)} (lines of earlier containers are not included).\n`,
+    `gatehouse: note: --tail ${n} is more than the ${capacity} entries kept in memory (logBufferEntries), so the lines were read straight from Docker: ${shown} from ${source.description}.\n`,
   );
   return true;
 }

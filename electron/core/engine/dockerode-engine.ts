@@ -20,6 +20,7 @@ import type {
   RestartPolicy,
   SecretSummary,
   ServiceDetails,
+  ServiceLogQuery,
   ServiceSpec,
   SwarmEngine,
   SwarmMembership,
@@ -377,11 +378,21 @@ export class DockerodeEngine implements DockerEngine, SwarmEngine {
     return this.call('list tasks', options, (d, signal) => d.listTasks(withSignal({ filters }, signal)) as unknown as Promise<TaskDetails[]>);
   }
 
-  serviceLogs(id: string, query: LogQuery, options?: CallOptions): Promise<Buffer | EngineStream> {
+  serviceLogs(id: string, query: ServiceLogQuery, options?: CallOptions): Promise<Buffer | EngineStream> {
     return this.call('read the service logs', options, async (d, signal) => {
-      const { stream: _stream, ...params } = query;
+      const { stream, ...params } = query;
+      if (stream && !params.follow) {
+        // As for a container: the same request read as it comes, not buffered whole.
+        return new Promise<EngineStream>((resolve, reject) => {
+          const modem = (d as unknown as { modem: { dial(o: object, cb: (err: unknown, res: unknown) => void): void } }).modem;
+          modem.dial(
+            { path: `/services/${id}/logs?`, method: 'GET', abortSignal: signal, isStream: true, statusCodes: { 200: true, 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }, options: params },
+            (err, res) => (err ? reject(err) : resolve(res as EngineStream)),
+          );
+        });
+      }
       const service = d.getService(id) as unknown as { logs(o: object): Promise<unknown> };
-      const res = await service.logs(withSignal({ ...params, details: false }, signal));
+      const res = await service.logs(withSignal({ ...params }, signal));
       return Buffer.isBuffer(res) ? res : typeof res === 'string' ? Buffer.from(res) : (res as EngineStream);
     });
   }

@@ -64,21 +64,27 @@ export async function streamContainerLogs(
   const query: LogQuery = { stdout: true, stderr: true, timestamps: true, follow: options.follow, stream: true };
   if (options.since) query.since = toDockerSince(options.since);
   if (options.tail !== undefined) query.tail = options.tail;
-  let stream: EngineStream;
+  let res: Buffer | EngineStream;
   try {
     // A Buffer instead of a stream when follow is false.
-    const res = await engine.containerLogs(containerId, query, { signal });
-    if (Buffer.isBuffer(res)) {
-      const dec = createLineDecoder(options.tty, onLine);
-      dec.push(res);
-      dec.end();
-      return;
-    }
-    stream = res;
+    res = await engine.containerLogs(containerId, query, { signal });
   } catch (err) {
     throw logError(err, containerId, signal, env);
   }
-  const dec = createLineDecoder(options.tty, onLine);
+  await pumpLog(res, createLineDecoder(options.tty, onLine), signal, (err) => logError(err, containerId, signal, env));
+}
+
+/**
+ * Feeds one log answer to a line decoder: a whole Buffer at once, a stream until it ends (or the
+ * signal aborts: CANCELLED). A stream that breaks rejects with `mapError(err)`.
+ */
+export async function pumpLog(res: Buffer | EngineStream, dec: { push(chunk: Buffer): void; end(): void }, signal: AbortSignal | undefined, mapError: (err: unknown) => unknown): Promise<void> {
+  if (Buffer.isBuffer(res)) {
+    dec.push(res);
+    dec.end();
+    return;
+  }
+  const stream = res;
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       stream.destroy();
@@ -95,6 +101,7 @@ export async function streamContainerLogs(
         resolve();
       }
     };
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (chunk: Buffer) => {
       try {
@@ -105,7 +112,7 @@ export async function streamContainerLogs(
     });
     stream.on('end', () => finish());
     stream.on('close', () => finish());
-    stream.on('error', (err) => finish(logError(err, containerId, signal, env)));
+    stream.on('error', (err) => finish(mapError(err)));
   });
 }
 

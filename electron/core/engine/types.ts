@@ -58,6 +58,11 @@ export interface LogQuery {
   stream?: boolean;
 }
 
+/** A service's log (`GET /services/{id}/logs`): the container log's query plus `details`. */
+export interface ServiceLogQuery extends LogQuery {
+  details?: boolean;
+}
+
 /** A stream Docker keeps open (events, followed logs); `destroy` ends it. */
 export type EngineStream = NodeJS.ReadableStream & { destroy(): void };
 
@@ -185,8 +190,13 @@ export interface SwarmEngine {
   /** One already gone is fine. */
   removeService(id: string, options?: CallOptions): Promise<void>;
   listTasks(filters: EngineFilters, options?: CallOptions): Promise<TaskDetails[]>;
-  /** The raw (multiplexed) log of every task of a service. */
-  serviceLogs(id: string, query: LogQuery, options?: CallOptions): Promise<Buffer | EngineStream>;
+  /**
+   * The raw log of every task of a service (multiplexed like a container's unless the service has
+   * a TTY). With `details` each line starts with Docker's attributes (`com.docker.swarm.task.id=…,…`)
+   * after the timestamp. A follow stream takes in the service's new tasks; it does not end when
+   * the service is removed.
+   */
+  serviceLogs(id: string, query: ServiceLogQuery, options?: CallOptions): Promise<Buffer | EngineStream>;
 }
 
 export function isSwarmEngine(engine: DockerEngine): engine is DockerEngine & SwarmEngine {

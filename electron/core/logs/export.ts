@@ -5,16 +5,18 @@ import { GatehouseError } from '../errors';
 import { writeFileAtomic } from '../atomic-file';
 
 /**
- * One entry as text: "time stream LEVEL source: message". The lines after the first of a
- * multi-line message (a traceback) are indented, so every entry starts at column 0 and grep
- * sees the continuation belongs to the line above.
+ * One entry as text: "time stream LEVEL [task] source: message" (the task in swarm mode, as
+ * `docker service logs` names it). The lines after the first of a multi-line message (a
+ * traceback) are indented, so every entry starts at column 0 and grep sees the continuation
+ * belongs to the line above.
  */
 export function formatEntryText(e: LogEntry): string {
-  const head = `${e.time} ${e.stream.padEnd(6)} ${e.level.toUpperCase().padEnd(8)} ${e.source}: `;
+  const task = e.task ? `${e.task} ` : '';
+  const head = `${e.time} ${e.stream.padEnd(6)} ${e.level.toUpperCase().padEnd(8)} ${task}${e.source}: `;
   return e.message.indexOf('\n') === -1 ? head + e.message : head + e.message.replace(/\n/g, '\n    ');
 }
 
-/** One entry as a JSON line (the LogEntry fields, stable key order). */
+/** One entry as a JSON line (the LogEntry fields, stable key order; `task` in swarm mode only). */
 export function formatEntryJson(e: LogEntry): string {
   return JSON.stringify({
     seq: e.seq,
@@ -24,6 +26,7 @@ export function formatEntryJson(e: LogEntry): string {
     source: e.source,
     message: e.message,
     containerId: e.containerId,
+    ...(e.task !== undefined ? { task: e.task } : {}),
   });
 }
 

@@ -61,7 +61,8 @@ function isRecord(v: unknown): v is HistoryRecord {
     r.level in LEVEL_RANK &&
     typeof r.source === 'string' &&
     typeof r.message === 'string' &&
-    (r.containerId === null || typeof r.containerId === 'string')
+    (r.containerId === null || typeof r.containerId === 'string') &&
+    (r.task === undefined || typeof r.task === 'string')
   );
 }
 
@@ -94,6 +95,7 @@ export class LogHistory {
 
   static record(e: LogEntry, lastLineTime?: string): HistoryRecord {
     const r: HistoryRecord = { time: e.time, stream: e.stream, level: e.level, source: e.source, message: e.message, containerId: e.containerId };
+    if (e.task !== undefined) r.task = e.task;
     if (lastLineTime && lastLineTime !== e.time) r.last = lastLineTime;
     return r;
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EventMap, ExportFormat, LogEntry, LogPage, LogQuery, WarningGroup } from '../../../shared/api';
+import type { EventMap, ExportFormat, LogEntry, LogLevel, LogPage, LogQuery, WarningGroup } from '../../../shared/api';
 import { GatehouseError, isGatehouseError } from '../errors';
 import type { SettingsStore } from '../settings';
 import type { StateStore } from '../state-store';
@@ -14,7 +14,10 @@ import { runQueryAsync } from './query';
 import { writeExport } from './export';
 import { followGateway } from './gateway-follower';
 import { restoreClearedMarks, restoreCounters, saveAck, saveClearedMarks, saveRedactionStats } from './log-state';
-import { inspectGatewayContainer, readGatewayTail } from './docker-read';
+import { inspectGatewayContainer, readGatewayTail, readServiceTail, type LogSourceRead } from './docker-read';
+import { followService, readServiceLogOnce } from './service-follower';
+import { taskName, type ServiceLogLine, type SwarmServiceSource, type TaskLabel } from '../swarm/service-logs';
+import type { ServiceDetails, TaskDetails } from '../engine/types';
 
 export interface LogEngineDeps {
   home: string;
@@ -27,6 +30,8 @@ export interface LogEngineDeps {
   history?: HistoryOptions;
   /** The core's one Docker adapter. */
   engine: DockerEngine;
+  /** Swarm mode (settings.target "swarm"): the gateway's service, whose tasks' logs are read instead of a container's. */
+  swarm?: SwarmServiceSource;
 }
 
 const MB = 1024 * 1024;
@@ -183,6 +188,68 @@ export class LogEngine {
     }
   }
 
+  private async swarmMode(): Promise<boolean> {
+    return (await this.deps.swarm?.enabled()) ?? false;
+  }
+
+  /** Swarm mode: the follower starts reading the gateway service (every task's log). */
+  private async attachService(service: ServiceDetails, previousId: string | null): Promise<void> {
+    const p = this.pipeline as LogPipeline;
+    await this.refreshSecrets().catch(() => undefined);
+    this.emitPendingMarker();
+    p.setContainer(null);
+    const name = service.Spec.Name ?? service.ID;
+    if (previousId && previousId !== service.ID) {
+      this.pendingMarker = `Gateway service recreated: now following ${name} (${service.ID.slice(0, 12)}), was ${previousId.slice(0, 12)}.`;
+    } else if (!Object.keys(p.marks()).some((k) => k.startsWith(`${name}.`))) {
+      this.pendingMarker = `Reading the logs of gateway service ${name} (every task).`;
+    }
+  }
+
+  /**
+   * Where a read of the service starts: the oldest last line among its running tasks already
+   * read (per-task watermarks drop what is read twice), else the newest line of any of its
+   * earlier tasks; null when none of its tasks was read (the caller reads a tail instead).
+   */
+  private serviceSince(service: ServiceDetails, tasks: TaskDetails[]): string | null {
+    const p = this.pipeline as LogPipeline;
+    const name = service.Spec.Name ?? service.ID;
+    const keys = Object.keys(p.marks()).filter((k) => k.startsWith(`${name}.`));
+    const times = (ks: string[]) => ks.map((k) => p.watermarkOf(k)).filter((t): t is string => t !== null).sort();
+    const running = new Set(tasks.filter((t) => t.DesiredState === 'running').map((t) => taskName(name, t.ID, t.Slot)));
+    const live = times(keys.filter((k) => running.has(k)));
+    if (live.length) return live[0] as string;
+    const all = times(keys);
+    return all.length ? (all[all.length - 1] as string) : null;
+  }
+
+  /** A line of a task of the gateway service: the pipeline reads it as that task's (its watermark, its name on the entry). */
+  private ingestTaskLine(l: ServiceLogLine, task: TaskLabel): void {
+    const p = this.pipeline as LogPipeline;
+    if (p.sourceKey !== task.name) {
+      if (this.pendingMarker === null && p.watermarkOf(task.name) === null) {
+        this.pendingMarker = `Reading the logs of gateway task ${task.name}${task.containerId ? ` (container ${task.containerId.slice(0, 12)})` : ''}.`;
+      }
+      p.setContainer(task.containerId, task.name);
+    }
+    this.ingestLine(l);
+  }
+
+  /** Swarm mode's readContainer: what the service's tasks printed since the last line read. */
+  private async readService(signal?: AbortSignal): Promise<ServiceDetails | null> {
+    const swarm = this.deps.swarm as SwarmServiceSource;
+    const p = this.pipeline as LogPipeline;
+    const service = await swarm.find(signal);
+    if (!service) return null;
+    await this.attachService(service, null);
+    const tasks = await swarm.tasks(service.ID, signal);
+    const since = this.serviceSince(service, tasks);
+    await readServiceLogOnce(this.deps.engine, swarm, service, tasks, { since, ...(signal ? { signal } : {}) }, (l, t) => this.ingestTaskLine(l, t));
+    this.emitPendingMarker();
+    p.flush();
+    return service;
+  }
+
   /** One line from Docker into the pipeline, after the pending marker (stamped with this line's time). */
   private ingestLine(l: RawLine): void {
     const p = this.pipeline as LogPipeline;
@@ -209,13 +276,18 @@ export class LogEngine {
   }
 
   /**
-   * sync(), also telling which gateway container was read: null when the stack has none (what
-   * the buffer holds is then the history of earlier containers).
+   * sync(), also telling what was read: the gateway container, or in swarm mode the gateway
+   * service; null when the stack has none (what the buffer holds is then the history of earlier ones).
    */
-  async readNew(signal?: AbortSignal): Promise<{ added: number; container: GatewayContainer | null }> {
+  async readNew(signal?: AbortSignal): Promise<{ added: number; container: GatewayContainer | null; service?: ServiceDetails | null }> {
     await this.init();
     const p = this.pipeline as LogPipeline;
     const before = p.scanned;
+    if (await this.swarmMode()) {
+      const service = await this.readService(signal);
+      await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
+      return { added: p.scanned - before, container: null, service };
+    }
     const container: GatewayContainer | null = await findGatewayContainer(this.deps.engine, this.stack, signal);
     if (container) await this.readContainer(container, signal);
     await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
@@ -251,8 +323,9 @@ export class LogEngine {
    * `logs --tail` larger than the in-memory buffer. `lines` undefined reads them all. Null when
    * the stack has no gateway container.
    */
-  async readFromDocker(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<GatewayContainer | null> {
+  async readFromDocker(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<LogSourceRead | null> {
     await this.init();
+    if (await this.swarmMode()) return readServiceTail(this.deps.engine, this.deps.swarm as SwarmServiceSource, this.deps.secrets, lines, onEntry, signal);
     return readGatewayTail(this.deps.engine, this.deps.secrets, this.stack, lines, onEntry, signal);
   }
 
@@ -273,41 +346,86 @@ export class LogEngine {
       void this.refreshSecrets().catch(() => undefined);
     });
     try {
-      await followGateway(
-        this.deps.engine,
-        this.stack,
-        {
-          since: (id) => p.watermarkOf(id),
-          attach: (c, prev) => this.attach(c, prev),
-          line: (l) => {
-            this.ingestLine(l);
-            this.scheduleIdleFlush();
-            if (Date.now() - this.secretsReadAt > SECRET_REFRESH_MS) {
-              this.secretsReadAt = Date.now();
-              void this.refreshSecrets().catch(() => undefined);
-            }
-          },
-          flush: () => {
-            this.emitPendingMarker();
-            p.flush();
-          },
-          marker: (message, level) => {
-            p.system(message, level);
-          },
-        },
-        {
-          signal: options.signal,
-          initialTail: p.buffer.capacity,
-          ...(options.minBackoffMs !== undefined ? { minBackoffMs: options.minBackoffMs } : {}),
-          ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
-        },
-      );
+      // A change of settings.target while following switches between a container's log and the service's.
+      while (!options.signal.aborted) {
+        const swarm = await this.swarmMode();
+        const switched = new AbortController();
+        const off = this.deps.events.on('settings:changed', (s) => {
+          if ((s.target === 'swarm') !== swarm) switched.abort();
+        });
+        try {
+          await this.followOnce(swarm, { ...options, signal: AbortSignal.any([options.signal, switched.signal]) });
+        } finally {
+          off();
+        }
+        if (switched.signal.aborted && !options.signal.aborted) p.system(`The setting target changed; following the gateway's ${swarm ? 'container' : 'Swarm service'} logs now.`);
+      }
     } finally {
       unsubscribe();
       this.emitPendingMarker();
       p.flush();
       await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
     }
+  }
+
+  private async followOnce(swarm: boolean, options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
+    const p = this.pipeline as LogPipeline;
+    const refreshNow = () => {
+      if (Date.now() - this.secretsReadAt > SECRET_REFRESH_MS) {
+        this.secretsReadAt = Date.now();
+        void this.refreshSecrets().catch(() => undefined);
+      }
+    };
+    const common = {
+      flush: () => {
+        this.emitPendingMarker();
+        p.flush();
+      },
+      marker: (message: string, level: LogLevel) => {
+        p.system(message, level);
+      },
+    };
+    const tuning = {
+      signal: options.signal,
+      initialTail: p.buffer.capacity,
+      ...(options.minBackoffMs !== undefined ? { minBackoffMs: options.minBackoffMs } : {}),
+      ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
+    };
+    if (swarm) {
+      await followService(
+        this.deps.engine,
+        this.deps.swarm as SwarmServiceSource,
+        this.stack,
+        {
+          ...common,
+          since: (svc, tasks) => this.serviceSince(svc, tasks),
+          attach: (svc, prev) => this.attachService(svc, prev),
+          line: (l, task) => {
+            this.ingestTaskLine(l, task);
+            this.scheduleIdleFlush();
+            refreshNow();
+          },
+        },
+        tuning,
+      );
+      return;
+    }
+    // A container restarted or recreated (a rotation) is found again by the find-by-role rule.
+    await followGateway(
+      this.deps.engine,
+      this.stack,
+      {
+        ...common,
+        since: (id) => p.watermarkOf(id),
+        attach: (c, prev) => this.attach(c, prev),
+        line: (l) => {
+          this.ingestLine(l);
+          this.scheduleIdleFlush();
+          refreshNow();
+        },
+      },
+      tuning,
+    );
   }
 
   async query(q: LogQuery = {}): Promise<LogPage> {

@@ -52,6 +52,8 @@ export class LogPipeline {
   scanned = 0;
   private readonly parser: LogParser;
   private containerId: string | null = null;
+  /** Swarm mode: the task the lines come from; its name is then the watermark's key. */
+  private task: string | null = null;
   private watermark: StreamMarks | null = null;
   /**
    * Time of the last line read per container and stream, so that re-reading with `since` never
@@ -68,11 +70,21 @@ export class LogPipeline {
     this.parser = new LogParser((p) => this.accept(p));
   }
 
-  /** Lines that follow belong to this container. */
-  setContainer(containerId: string | null): void {
+  /**
+   * Lines that follow belong to this container; in swarm mode to this task (named as
+   * `docker service logs` names it), which is then what their watermark is kept under.
+   */
+  setContainer(containerId: string | null, task: string | null = null): void {
     this.parser.flush();
     this.containerId = containerId;
-    this.watermark = containerId ? this.marksOf(containerId) : null;
+    this.task = task;
+    const key = task ?? containerId;
+    this.watermark = key ? this.marksOf(key) : null;
+  }
+
+  /** The key of the lines now read (the task, else the container), as watermarkOf takes it. */
+  get sourceKey(): string | null {
+    return this.task ?? this.containerId;
   }
 
   private marksOf(containerId: string): StreamMarks {
@@ -81,9 +93,9 @@ export class LogPipeline {
     return m;
   }
 
-  /** Where a re-read of a container starts (Docker's `since`): the older stream's last line; null = never read. */
-  watermarkOf(containerId: string): string | null {
-    const m = this.watermarks.get(containerId);
+  /** Where a re-read of a container (or task) starts (Docker's `since`): the older stream's last line; null = never read. */
+  watermarkOf(key: string): string | null {
+    const m = this.watermarks.get(key);
     if (!m) return null;
     if (m.stdout === null) return m.stderr;
     if (m.stderr === null) return m.stdout;
@@ -116,6 +128,7 @@ export class LogPipeline {
   system(message: string, level: LogLevel = 'info', time: string = isoNano(new Date())): LogEntry {
     this.parser.flush();
     const e: LogEntry = { seq: ++this.seq, time, stream: 'system', level, source: 'gatehouse', message: this.redactor.redact(message), containerId: this.containerId };
+    if (this.task !== null) e.task = this.task;
     this.store(e, time);
     return e;
   }
@@ -132,6 +145,7 @@ export class LogPipeline {
     }
     if (kinds.length) this.count(kinds, exact, p.time);
     const e: LogEntry = { seq: ++this.seq, time: p.time, stream: p.stream, level: p.level, source, message, containerId: this.containerId };
+    if (this.task !== null) e.task = this.task;
     this.store(e, p.lastLineTime);
   }
 
@@ -174,19 +188,22 @@ export class LogPipeline {
   /** Puts stored history back (already redacted) and restores each container's watermark. */
   restore(records: HistoryRecord[]): void {
     for (const r of records) {
-      if (r.containerId && r.stream !== 'system') {
+      // A task's lines are keyed by the task (swarm mode), a container's by the container.
+      const key = r.task ?? r.containerId;
+      if (key && r.stream !== 'system') {
         // The app and a CLI run can both append what they read from the same container: a
         // record at or before what this container's stream already holds is such a repeat.
-        const prev = this.watermarks.get(r.containerId)?.[r.stream];
+        const prev = this.watermarks.get(key)?.[r.stream];
         if (prev !== undefined && prev !== null && r.time <= prev) continue;
       }
       const e: LogEntry = { seq: ++this.seq, time: r.time, stream: r.stream, level: r.level, source: r.source, message: r.message, containerId: r.containerId };
+      if (r.task !== undefined) e.task = r.task;
       this.buffer.push(e);
       this.groups.add(e);
       this.scanned++;
-      if (r.containerId && r.stream !== 'system') {
+      if (key && r.stream !== 'system') {
         const last = r.last ?? r.time;
-        const m = this.marksOf(r.containerId);
+        const m = this.marksOf(key);
         const prev = m[r.stream];
         if (prev === null || last > prev) m[r.stream] = last;
       }

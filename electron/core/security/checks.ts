@@ -1,9 +1,11 @@
 import { tlsCheck } from './tls-check';
-import type { CheckStatus, FixAction, SecurityCheck } from '../../../shared/api';
+import type { SecurityCheck } from '../../../shared/api';
 import { MIN_KEY_BITS } from '../secrets/key-strength';
 import type { PlaintextHit, SecurityFacts } from './facts';
 import { isAllInterfaces, isLoopback, reachableFromOutside, urlFor } from './exposure';
 import { redirectWarning } from '../../../shared/extra-env-policy';
+import { listShort, result } from './check-result';
+import { swarmExposureCheck, swarmKeyDriftCheck, swarmKeyPlacementCheck, swarmReadsKey } from './swarm-checks';
 
 /**
  * The security checks: each a pure function of the gathered facts, so that every verdict can be
@@ -11,14 +13,6 @@ import { redirectWarning } from '../../../shared/extra-env-policy';
  */
 type Check = (f: SecurityFacts) => SecurityCheck;
 
-function result(id: string, title: string, status: CheckStatus, finding: string, fix: string | null = null, action: FixAction | null = null): SecurityCheck {
-  return { id, title, status, finding, fix: status === 'pass' ? null : fix, action: status === 'pass' ? null : action };
-}
-
-function listShort(items: string[], max = 3): string {
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
-}
 
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : 'never';
@@ -83,6 +77,7 @@ export const keyAgeCheck: Check = (f) => {
 };
 
 export const keyDriftCheck: Check = (f) => {
+  if (f.swarm) return swarmKeyDriftCheck(f);
   const t = 'Gateway uses the keychain key';
   const g = f.gateway;
   if (f.dockerError) return result('key-drift', t, 'warn', `The gateway container could not be inspected: ${f.dockerError}`, 'Start Docker and check again.');
@@ -110,7 +105,9 @@ export const barrierCheck: Check = (f) => {
   const t = 'Gateway refuses requests without the key';
   const g = f.gateway;
   const p = f.probe;
-  if (!g?.running || !p) return result('barrier', t, 'pass', 'The gateway is not running, so nothing answers; it is probed again when it starts.');
+  // In swarm mode a task may run on another node (no container here): the service's replicas say.
+  const running = f.swarm ? f.swarm.replicas.running > 0 : g?.running;
+  if (!running || !p) return result('barrier', t, 'pass', 'The gateway is not running, so nothing answers; it is probed again when it starts.');
   if (p.error !== null && p.withoutKey === null) {
     return result('barrier', t, 'warn', `The gateway could not be probed at ${p.url}: ${p.error}.`, 'Check that the gateway is healthy (gatehouse status) and check again.');
   }
@@ -134,6 +131,7 @@ export const barrierCheck: Check = (f) => {
 };
 
 export const exposureCheck: Check = (f) => {
+  if (f.swarm) return swarmExposureCheck(f);
   const t = 'Network exposure';
   const e = f.exposure;
   const where = e.source === 'container' ? 'The gateway is published' : 'The gateway will be published';
@@ -238,7 +236,9 @@ function modeString(mode: number): string {
   return mode.toString(8).padStart(3, '0');
 }
 
-export const dockerAccessCheck: Check = (f) => {
+export const dockerAccessCheck: Check = (f) => (f.swarm ? swarmReadsKey(dockerAccess(f)) : dockerAccess(f));
+
+const dockerAccess: Check = (f) => {
   const t = 'Who can read the key through Docker';
   const ep = f.endpoint;
   if (ep.kind === 'tcp') {
@@ -312,6 +312,11 @@ export const containerHardeningCheck: Check = (f) => {
   const t = 'Container hardening';
   const g = f.gateway;
   if (f.dockerError) return result('container-hardening', t, 'warn', `The gateway container could not be inspected: ${f.dockerError}`, 'Start Docker and check again.');
+  if (!g && f.swarm) {
+    const where = f.swarm.notInspected.length ? ` (${listShort(f.swarm.notInspected)} run on other nodes)` : '';
+    return result('container-hardening', t, 'skip', `Not applicable in swarm mode now: no task of the gateway service ${f.swarm.service} runs in a container on this engine's node${where}; it is checked when one does.`,
+      'Check again while the service runs, against the engine of a node that runs a task (DOCKER_HOST).');
+  }
   if (!g) return result('container-hardening', t, 'pass', 'No gateway container exists; it is checked when it is created.');
   const bad: string[] = [];
   if (g.privileged) bad.push('it runs privileged');
@@ -386,6 +391,8 @@ export const CHECKS: readonly Check[] = [
   tlsCheck,
 ];
 
+/** Swarm mode adds the check that the key is in no Env, spec or label (after the key-drift check). */
 export function evaluate(facts: SecurityFacts): SecurityCheck[] {
-  return CHECKS.map((check) => check(facts));
+  const checks = facts.swarm ? CHECKS.flatMap((c) => (c === keyDriftCheck ? [c, swarmKeyPlacementCheck] : [c])) : CHECKS;
+  return checks.map((check) => check(facts));
 }

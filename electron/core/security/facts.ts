@@ -28,6 +28,41 @@ export interface SecurityFacts {
   tls: TlsFacts;
   /** The names in settings.extraEnv (never their values). */
   extraEnvNames: string[];
+  /**
+   * Swarm mode (settings.target "swarm"): the gateway's service and its tasks; absent or null in
+   * container mode. `gateway` then describes a running task's container on this engine's node.
+   */
+  swarm?: SwarmFacts | null;
+}
+
+/** Where a keychain secret was found outside its Swarm secret: the place, never the value. */
+export interface SwarmSecretHit {
+  /** e.g. 'service gh_litellm: ContainerSpec.Env LITELLM_MASTER_KEY', 'task gh_litellm.1.abc… (container 0123…): Config.Env LITELLM_MASTER_KEY' */
+  place: string;
+  kind: PlaintextSecretKind;
+}
+
+export interface SwarmFacts {
+  /** The service's name, `<stack>_litellm`. */
+  service: string;
+  /** Whether the service exists (false also when Docker could not be asked: see dockerError). */
+  exists: boolean;
+  /** Tasks whose container runs, and the replicas the service asks for. */
+  replicas: { running: number; desired: number };
+  /** The service's key-fingerprint label (the key it was deployed with). */
+  labelKeyFingerprint: string | null;
+  /** The Swarm secret that delivers LITELLM_MASTER_KEY (its file name in /run/secrets), and the key fingerprint its name carries. */
+  keySecret: { name: string; fingerprint: string | null } | null;
+  /** A keychain secret found in the service's spec (Env, Args, Command, Labels, anywhere), its previous spec, or a task container's Env, Cmd, Entrypoint or Labels. */
+  secretHits: SwarmSecretHit[];
+  /** What was looked in: the service spec's places and the task containers inspected (short ids). */
+  looked: { spec: string[]; containers: string[] };
+  /** Tasks meant to run whose container could not be inspected from this engine (on another node). */
+  notInspected: string[];
+  /** Where Swarm publishes the port: "ingress" (every node) or "host" (each node running a task); null when not published. */
+  publishMode: string | null;
+  /** The bind address in the settings, which Swarm does not apply. */
+  bindAddressSetting: string;
 }
 
 export interface KeychainFacts {

@@ -53,7 +53,11 @@ function mountsOf(info: ContainerDetails): MountFacts[] {
  */
 export async function inspectGateway(engine: DockerEngine, stackName: string): Promise<InspectedGateway | null> {
   const info = await findByRole(engine, { stackName, role: 'gateway', plannedName: containerNameFor(stackName, 'gateway') });
-  if (!info) return null;
+  return info ? inspectedGatewayOf(engine, info) : null;
+}
+
+/** What the checks need of a gateway container's inspect record (in swarm mode: a task's container). */
+export async function inspectedGatewayOf(engine: DockerEngine, info: ContainerDetails): Promise<InspectedGateway> {
   let repoDigests: string[] = [];
   let imageUser = '';
   try {

@@ -20,6 +20,8 @@ import { inspectGateway, type InspectedGateway } from './gateway-inspect';
 import { probeKeychain } from './keychain-probe';
 import { scanContainerLogs } from './log-scan';
 import { scanForPlaintextKeys, type SecretToFind } from './plaintext-scan';
+import type { SwarmServiceSource } from '../swarm/service-logs';
+import { gatherSwarm, noServiceFacts, scanServiceLogs, type SwarmGathered } from './swarm-gather';
 
 /** Where the facts come from; the composition root (gatehouse.ts) provides these. */
 export interface SecuritySources {
@@ -43,6 +45,8 @@ export interface SecuritySources {
   lastChainTest?: () => Promise<ChainTestResult | null>;
   /** The client keys in the keychain (core.clients.keys.allKeys), looked for on disk and in the logs like the master key. */
   clientKeys?: () => Promise<string[]>;
+  /** Swarm mode (settings.target "swarm"): the gateway's service, whose spec and tasks are checked instead of a container. */
+  swarm?: SwarmServiceSource;
 }
 
 /** Every Docker step is bounded: a TCP endpoint that swallows packets must not stall the checks. */
@@ -123,18 +127,49 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
   const lastTest = await sources.lastChainTest?.().catch(() => null);
   claude.lastTest = lastTest ? { at: lastTest.at, ok: lastTest.ok, cause: lastTest.error?.cause ?? null, plain: lastTest.error?.plain ?? null, fix: lastTest.error?.fix ?? null } : null;
   const engine = sources.engine;
+  const clientKeys = (await sources.clientKeys?.().catch(() => [])) ?? [];
+  const keychainSecrets = plaintextTargets([
+    ['master-key', masterKey],
+    ['salt-key', saltKey],
+    ['claude-token', claudeToken],
+    ['database-password', databasePassword],
+    ...clientKeys.map((k): ['client-key', string] => ['client-key', k]),
+  ]);
+  // Swarm mode: the gateway is a service; a running task's container stands in for the container.
+  const swarmMode = settings.target === 'swarm' && sources.swarm !== undefined;
+  let swarm: SwarmGathered | null = null;
   try {
-    gateway = await withTimeout(inspectGateway(engine, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');
+    if (swarmMode) {
+      swarm = await withTimeout(gatherSwarm(engine, sources.swarm as SwarmServiceSource, settings, keychainSecrets), DOCKER_TIMEOUT_MS * 2, 'Docker');
+      gateway = swarm.gateway;
+    } else {
+      gateway = await withTimeout(inspectGateway(engine, settings.stackName), DOCKER_TIMEOUT_MS, 'Docker');
+    }
   } catch (err) {
-    dockerError = dockerFailure(err, 'list the gateway container', sources.env).message;
+    dockerError = dockerFailure(err, swarmMode ? 'inspect the gateway service' : 'list the gateway container', sources.env).message;
   }
   // The secrets the gateway could leak: what the keychain holds and what the container runs with.
-  const clientKeys = (await sources.clientKeys?.().catch(() => [])) ?? [];
   const secretValues = [masterKey, claudeToken ?? null, gateway?.secrets.masterKey ?? null, gateway?.secrets.claudeToken ?? null, ...clientKeys].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
 
-  if (gateway) {
+  if (swarm?.service) {
+    const s = swarm;
+    if (s.facts.replicas.running > 0) {
+      // Swarm publishes on every interface (of every node with ingress, of each task's node with host): loopback reaches a task here.
+      const remote = probeTransportFor(engine.endpoint()) === 'container-exec';
+      const via = remote && gateway ? execProbe(engine, gateway.id, 'http', GATEWAY_PORT) : undefined;
+      probe = remote && !gateway
+        ? { url: '(inside a task)', withoutKey: null, withKey: null, error: 'no task of the service runs on the Docker engine\'s node to probe from' }
+        : await probeBarrier('127.0.0.1', settings.port, masterKey, false, via);
+    }
+    try {
+      const scanned = await withTimeout(scanServiceLogs(engine, s.service as NonNullable<typeof s.service>, s.currentTaskIds, secretValues), DOCKER_TIMEOUT_MS, 'Docker logs');
+      logs = { ...logs, source: 'container-logs', ...scanned, gatewayLogLevel: gateway?.facts.logLevel ?? null, since: null };
+    } catch {
+      logs = { ...logs, source: 'container-logs', secretLines: null, scannedLines: 0 };
+    }
+  } else if (gateway && !swarmMode) {
     const g = gateway;
     if (g.facts.running) {
       // Traffic to this machine's own address (a LAN-only binding) is delivered locally by the
@@ -195,7 +230,10 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
 
   const running = gateway?.facts.running ? gateway.facts : null;
   // On the host network nothing is published: the gateway listens on every host interface itself.
-  const bindings = running?.networkMode === 'host'
+  // Swarm publishes on every interface whatever bindAddress says.
+  const bindings = swarmMode
+    ? [{ hostIp: '0.0.0.0', hostPort: settings.port }]
+    : running?.networkMode === 'host'
     ? [{ hostIp: '0.0.0.0', hostPort: GATEWAY_PORT }]
     : running?.ports.length
       ? running.ports
@@ -213,7 +251,12 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     gateway: gateway?.facts ?? null,
     dockerError,
     probe,
-    exposure: { source: gateway?.facts.running ? 'container' : 'settings', bindings, lanAddresses: lanAddresses(), bindFrom: activeOverrides(sources.env).bindAddress ?? null },
+    exposure: {
+      source: (swarm ? swarm.facts.replicas.running > 0 : gateway?.facts.running) ? 'container' : 'settings',
+      bindings,
+      lanAddresses: lanAddresses(),
+      bindFrom: activeOverrides(sources.env).bindAddress ?? null,
+    },
     disk,
     logs,
     endpoint: await endpointFacts(engine.endpoint()),
@@ -223,5 +266,6 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     keyMaxAgeDays: settings.keyMaxAgeDays,
     tls: await gatherTlsFacts(sources.tlsStatus, settings.tls.mode),
     extraEnvNames: Object.keys(settings.extraEnv),
+    swarm: swarmMode ? (swarm?.facts ?? noServiceFacts(settings)) : null,
   };
 }

@@ -25,6 +25,11 @@ export const tlsCheck = (f: SecurityFacts): SecurityCheck => {
     if (!beyond) return result('pass', `The gateway ${where} on this machine only, so the key never crosses a network; HTTPS is not needed (it is off).`);
     const urls = reachableFromOutside(f.exposure.bindings, f.exposure.lanAddresses);
     const reach = urls.length ? ` (${urls.join(', ')})` : '';
+    if (f.swarm) {
+      // Gatehouse does not yet carry HTTPS into the Swarm service: `tls enable` would make the start refuse.
+      return result('fail', `The gateway ${where} beyond this machine${reach} without HTTPS: the master key crosses the network in clear on every request.`,
+        'Swarm mode does not serve HTTPS yet: terminate TLS in front of the service (a reverse proxy on each node) and allow its port only from there, or run the gateway with `gatehouse settings set target container` and `gatehouse tls enable`.');
+    }
     if (running && t.mode !== 'off') {
       return result('fail', `HTTPS is turned on, but the running gateway still serves plain HTTP to other machines${reach}: the master key crosses the network in clear.`,
         'Restart the gateway so that it is recreated with its certificate (gatehouse restart).', 'stack:restart');

@@ -17,7 +17,9 @@
  * - baselines with the key in the docker CLI's environment, never its argv.
  * Each figure is the median of the per-round ratios. The CLI's own overhead is measured apart, per
  * part: Node's boot (`node -e 0`), loading the bundle (`gatehouse --version`), and a `start` that
- * finds the gateway already running (the checks and the barrier, no container work).
+ * finds the gateway already running (the checks and the barrier, no container work); and where a
+ * cold `gatehouse start` spends its time, from GATEHOUSE_DEBUG_TIMING=1 runs apart from the counted
+ * ones (electron/core/debug-timing.ts: phases and engine calls stamped in ms since the process began).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -69,6 +71,59 @@ interface Measured {
   /** The warm-up run: no compile cache yet, as a user's very first `gatehouse start`. */
   cliFirstRunMs: number;
   overhead: { nodeBootMs: number; bundleLoadMs: number; startRunningMs: number };
+  /** A cold CLI start in parts (medians of a few GATEHOUSE_DEBUG_TIMING=1 runs), ms. */
+  coldParts: ColdParts;
+}
+
+/** A cold `gatehouse start`, part by part (ms), from its GATEHOUSE_DEBUG_TIMING=1 lines. */
+interface ColdParts {
+  /** Node's boot and the bundle's load: process start to the CLI's main(). */
+  bootAndBundle: number;
+  /** Gatehouse.open(): settings, state, the rotation check. */
+  coreOpen: number;
+  /** Core opened to the container create sent: lock, plan, ping, network and volume, look-ups, keychain. */
+  beforeCreate: number;
+  /** The container create call. */
+  create: number;
+  /** The container start call (the network endpoint and the published port are made here). */
+  start: number;
+  /** The start call's return to readiness (the gateway's boot, liveness, the barrier). */
+  bootToReady: number;
+  /** Readiness to the process's exit (the status it prints, closing). */
+  exit: number;
+  engineCalls: number;
+}
+
+/** Reads the `[timing] <ms> <what>` lines of one GATEHOUSE_DEBUG_TIMING=1 run. */
+export function coldParts(output: string): ColdParts {
+  const lines = output.split('\n').flatMap((l) => {
+    const m = /^\[timing\]\s+(\d+) (.*)$/.exec(l);
+    return m ? [{ at: Number(m[1]), what: m[2] as string }] : [];
+  });
+  const at = (prefix: string): number => {
+    const line = lines.find((l) => l.what.startsWith(prefix));
+    if (!line) throw new Error(`no "${prefix}" in the timing lines:\n${output}`);
+    return line.at;
+  };
+  const call = (name: string) => {
+    const end = at(`engine ${name} `);
+    const ms = Number(/ (\d+) ms$/.exec(lines.find((l) => l.what.startsWith(`engine ${name} `))!.what)?.[1]);
+    return { end, ms, begin: end - ms };
+  };
+  const create = call('createContainer');
+  const start = call('startContainer');
+  const ready = at('readiness: barrier holds');
+  const exit = at('exit');
+  return {
+    bootAndBundle: at('cli main'),
+    coreOpen: at('core opened') - at('cli main'),
+    beforeCreate: create.begin - at('core opened'),
+    create: create.ms,
+    start: start.ms,
+    bootToReady: ready - start.end,
+    exit: exit - ready,
+    engineCalls: Number(/engine calls: (\d+)/.exec(lines.find((l) => l.what.startsWith('exit'))!.what)?.[1]),
+  };
 }
 
 function apiAtLeast(version: string, [major, minor]: number[]): boolean {
@@ -239,7 +294,14 @@ async function measure(): Promise<Measured> {
     const bundleLoadMs = await five(() => cli('--version'));
     await cli('start');
     const startRunningMs = await five(() => cli('start'));
-    return { rounds, healthyAfterReadyS, apiVersion, cliFirstRunMs, overhead: { nodeBootMs, bundleLoadMs, startRunningMs } };
+    // A cold start in parts, apart from the counted rounds (the timing lines cost a few writes).
+    const parts: ColdParts[] = [];
+    for (let j = 0; j < 3; j++) {
+      await removeStack(docker, stack);
+      parts.push(coldParts((await timed(process.execPath, [BIN, 'start'], { ...cliEnv, GATEHOUSE_DEBUG_TIMING: '1' })).out));
+    }
+    const coldPartsMedian = Object.fromEntries(Object.keys(parts[0] as ColdParts).map((k) => [k, median(parts.map((p) => p[k as keyof ColdParts]))])) as unknown as ColdParts;
+    return { rounds, healthyAfterReadyS, apiVersion, cliFirstRunMs, overhead: { nodeBootMs, bundleLoadMs, startRunningMs }, coldParts: coldPartsMedian };
   } finally {
     await removeStack(docker, stack);
     await docker.getContainer(baselineName).remove({ force: true }).catch(() => undefined);
@@ -266,7 +328,10 @@ const mod: BenchModule = {
     const ratio = (a: keyof Round, b: keyof Round) => median(rounds.map((r) => r[a] / r[b]));
     const base = `${rounds.length} rounds, poll ${POLL_MS} ms (liveliness 200, no key 401, key 200) on every side, image ${IMAGE}`;
     const o = m.overhead;
-    const overhead = `CLI overhead parts (median of 5): node boot ${o.nodeBootMs.toFixed(0)} ms, bundle load (gatehouse --version) ${o.bundleLoadMs.toFixed(0)} ms, start on a running gateway ${o.startRunningMs.toFixed(0)} ms; first run (no compile cache yet, not counted) ${m.cliFirstRunMs.toFixed(0)} ms`;
+    const p = m.coldParts;
+    const overhead =
+      `CLI overhead parts (median of 5): node boot ${o.nodeBootMs.toFixed(0)} ms, bundle load (gatehouse --version) ${o.bundleLoadMs.toFixed(0)} ms, start on a running gateway ${o.startRunningMs.toFixed(0)} ms; first run (no compile cache yet, not counted) ${m.cliFirstRunMs.toFixed(0)} ms; ` +
+      `a cold start in parts (GATEHOUSE_DEBUG_TIMING=1, median of 3): boot + bundle ${p.bootAndBundle.toFixed(0)} ms, core open ${p.coreOpen.toFixed(0)} ms, to the container create (lock, plan, ping, network + volume, look-ups, keychain) ${p.beforeCreate.toFixed(0)} ms, create ${p.create.toFixed(0)} ms, start call ${p.start.toFixed(0)} ms, start to ready ${p.bootToReady.toFixed(0)} ms, ready to exit ${p.exit.toFixed(0)} ms, ${p.engineCalls.toFixed(0)} engine calls`;
     const startInterval = apiAtLeast(m.apiVersion, START_INTERVAL_API);
     return [
       {

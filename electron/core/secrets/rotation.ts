@@ -14,6 +14,8 @@ import { ACCOUNTS, type SecretStore } from './secret-store';
 import { fingerprint, generateMasterKey } from './master-key';
 import { decideRecovery, readJournal, writeJournal, type RotationJournal } from './rotation-journal';
 import type { SwarmGateway } from '../swarm/gateway-service';
+import type { UpdateOrder } from '../swarm/replica-rules';
+import { probeTransportFor } from '../engine/connection';
 
 /**
  * Master-key rotation as a small transaction with a journal (rotation-journal.ts):
@@ -128,6 +130,8 @@ export class KeyRotation {
       throw failed(`The key was not rotated: Gatehouse could not tell whether the gateway runs (${e.message}).`, err);
     }
     const running = swarm ? swarmRunning : old?.State.Running === true;
+    // Settings the service cannot run with (host mode, more replicas than nodes) refuse the rotation before anything changes.
+    const layout = swarm && running ? await swarm.replicaPlan(plan) : null;
     const newKey = generateMasterKey();
     const journal: RotationJournal = {
       id: crypto.randomBytes(4).toString('hex'),
@@ -149,8 +153,8 @@ export class KeyRotation {
         throw new GatehouseError('KEYCHAIN_LOCKED', 'The new key could not be read back from the keychain.', 'Unlock your login keyring and rotate again.');
       }
       this.abortPoint(2);
-      if (running && swarm) {
-        await this.redeployService(swarm, plan, journal, oldKey, newKey);
+      if (running && swarm && layout) {
+        await this.redeployService(swarm, plan, journal, layout, oldKey, newKey);
       } else if (running && old) {
         await this.recreate(plan, journal, old, oldKey, newKey);
       }
@@ -170,7 +174,7 @@ export class KeyRotation {
       throw failed(`The key rotation failed and was rolled back: ${why(err)}`, err);
     }
 
-    this.progress('commit', 'Making the new key current and removing the old gateway container');
+    this.progress('commit', swarm && running ? 'Old secret removal: making the new key current, then removing the old key\'s Swarm secret' : 'Making the new key current and removing the old gateway container');
     const rotatedAt = await this.commit(journal);
     this.progress('done', `Rotated: new key ${journal.newFingerprint}`);
     return { fingerprint: journal.newFingerprint, previousFingerprint: journal.oldFingerprint, rotatedAt, gatewayRecreated: running };
@@ -203,21 +207,49 @@ export class KeyRotation {
   }
 
   /**
-   * Swarm mode: a new Swarm secret, the service updated to it (stop-first: one host port per
-   * node), waited until it serves the new key, then verified. The old secret stays until commit,
-   * so a rollback finds it.
+   * Swarm mode, in the phases its progress names:
+   *   secret and service update: the new key becomes a new Swarm secret (named by its fingerprint)
+   *     and the service is updated to it in the order replica-rules.ts chooses;
+   *   rollout and verification: deploy returns once every replica runs the new spec, no task of
+   *     the old spec runs, and the published port answers the new key; then verifyService checks
+   *     new key 200, old key 401, no key 401, per task where reachable;
+   *   old secret removal: at commit, after verification, so a rollback finds the old secret.
    */
-  private async redeployService(swarm: SwarmGateway, plan: StackPlan, journal: RotationJournal, oldKey: string, newKey: string): Promise<void> {
-    this.progress('recreate', 'Updating the gateway service to a new Swarm secret (volumes kept)');
+  private async redeployService(swarm: SwarmGateway, plan: StackPlan, journal: RotationJournal, layout: { replicas: number; order: UpdateOrder }, oldKey: string, newKey: string): Promise<void> {
+    const replicas = `${layout.replicas} replica${layout.replicas === 1 ? '' : 's'}`;
+    this.progress('recreate', `Secret and service update: a new Swarm secret for the new key, the gateway service updated to it (${layout.order}, ${replicas}; volumes kept)`);
     journal.step = 'recreating';
     await writeJournal(this.deps.state, journal);
     this.abortPoint(3);
     const url = this.deps.gateway.probeUrl(plan);
     const secretEnv = await this.deps.secretEnv({ masterKey: newKey });
-    this.progress('verify', 'Waiting for the new gateway: expecting new key 200, old key 401, no key 401');
+    const atPort = probeTransportFor(this.deps.gateway.engine.endpoint()) === 'host-http';
+    // One message for the whole wait: the CLI shows one line per step, counting its seconds.
+    this.progress(
+      'verify',
+      `Rollout and verification: waiting until all ${replicas} run the new secret and none the old, then new key 200, old key 401, no key 401 ${atPort ? `at ${url} and ` : ''}inside every task on this node (a task on another node by its secret only: Docker exec reaches no other node)`,
+    );
     await swarm.deploy(plan, url, secretEnv, async () => undefined, undefined, false);
     this.abortPoint(7);
-    await this.verifyKeys(url, newKey, oldKey);
+    await this.verifyService(swarm, plan, atPort, newKey, oldKey);
+  }
+
+  /**
+   * New key 200, old key 401, no key 401: at the published port (a local engine; over a remote one
+   * the key is not sent in clear) and inside every serving task on the engine's own node. Docker
+   * exec reaches no other node's containers, so a task elsewhere is vouched for by the rollout only
+   * (it mounts the new secret and no task mounting the old one runs). In host mode on one node
+   * that is the one task; with the routing mesh the port reaches any task, so the per-task checks
+   * are what covers each.
+   */
+  private async verifyService(swarm: SwarmGateway, plan: StackPlan, atPort: boolean, newKey: string, oldKey: string): Promise<void> {
+    const url = this.deps.gateway.probeUrl(plan);
+    const { local } = await swarm.taskProbes(plan);
+    if (!atPort && !local.length) {
+      throw failed(`No task of the gateway service runs on the node of the Docker engine Gatehouse uses, and the key is not sent in clear to ${url}, so the new key could not be verified.`);
+    }
+    if (atPort) await this.verifyKeys(url, newKey, oldKey);
+    for (const probe of local) await this.verifyKeys(probe, newKey, oldKey);
   }
 
   /** Swarm mode: the service runs with `key` (its secret created again if need be), other secrets of the stack removed. */

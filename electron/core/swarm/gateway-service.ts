@@ -11,13 +11,14 @@ import { databaseServiceNameFor } from './database-service';
 import { ensureOverlayNetwork, networkNameFor } from './network';
 import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './secrets';
 import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEnv } from './wrapper';
+import { hostModeReplicaProblem, updateOrder, type UpdateOrder } from './replica-rules';
+import { PENDING_TASK_STATES, currentTasks, desiredReplicas, rollout, serviceState, servingTasks } from './task-states';
+import { execProbe, type GatewayProbe } from '../services/gateway-probe';
 
 export { SWARM_SECRET_NAMES, WRAPPER_SCRIPT } from './wrapper';
 export { secretNameFor, type SwarmSecretRef } from './secrets';
 
 const POLL_MS = 200;
-/** Task states before its container runs. */
-const PENDING_TASK_STATES = ['new', 'pending', 'assigned', 'accepted', 'ready', 'preparing'];
 const NS = 1_000_000_000;
 
 export function serviceNameFor(stackName: string): string {
@@ -68,6 +69,28 @@ export class SwarmGateway {
 
   async tasks(serviceId: string, signal?: AbortSignal): Promise<TaskDetails[]> {
     return this.swarm.listTasks({ service: [serviceId] }, { signal });
+  }
+
+  /** The replicas and update order a deploy uses; SETTINGS_INVALID when host mode asks for more replicas than nodes. */
+  async replicaPlan(plan: StackPlan, signal?: AbortSignal): Promise<{ replicas: number; order: UpdateOrder }> {
+    const membership = await requireManager(this.engine, { signal });
+    const { publishMode, replicas } = await this.settings();
+    const misfit = hostModeReplicaProblem(publishMode, replicas, membership.nodes, plan.port);
+    if (misfit) throw misfit;
+    return { replicas, order: updateOrder(publishMode, replicas) };
+  }
+
+  /**
+   * A probe inside each serving task's container on this engine's node, and how many serving tasks
+   * run on other nodes: Docker exec reaches only the containers of the engine it is sent to.
+   */
+  async taskProbes(plan: StackPlan, signal?: AbortSignal): Promise<{ local: GatewayProbe[]; elsewhere: number }> {
+    const { nodeId } = await requireManager(this.engine, { signal });
+    const svc = await this.findService(plan, signal);
+    const serving = svc ? servingTasks(await this.tasks(svc.ID, signal)) : [];
+    const ids = serving.filter((t) => t.NodeID === nodeId).map((t) => t.Status?.ContainerStatus?.ContainerID).filter((id): id is string => !!id);
+    const scheme = new URL(plan.url).protocol === 'https:' ? 'https' : 'http';
+    return { local: ids.map((id) => execProbe(this.engine, id, scheme, GATEWAY_PORT)), elsewhere: serving.length - ids.length };
   }
 
   private stackSecrets(plan: StackPlan, signal?: AbortSignal): Promise<SecretSummary[]> {
@@ -153,27 +176,34 @@ export class SwarmGateway {
         Networks: [{ Target: network }],
       },
       Mode: { Replicated: { Replicas: replicas } },
-      // One host port per node: a second task cannot start before the first stops (host mode).
-      UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'pause' },
+      // start-first only where a replacement can bind beside its predecessor (replica-rules.ts says why).
+      UpdateConfig: { Parallelism: 1, Order: updateOrder(settings.publishMode, replicas), FailureAction: 'pause' },
       EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: GATEWAY_PORT, PublishedPort: plan.port, PublishMode: settings.publishMode }] },
     } as ServiceSpec;
   }
 
-  /** Waits for the service's task to answer with `key` (and refuse no key); a failed task or the timeout is an error. */
-  async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits until every replica of `spec` serves (running tasks = desired, none of an earlier spec
+   * left: task-states.ts rollout) and the published port answers `key` and refuses no key; a failed
+   * task or the timeout is an error.
+   */
+  async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, spec: ServiceSpec, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + plan.startTimeoutMs;
     let last = 'no answer yet';
     for (;;) {
       if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
-      const failed = (await this.tasks(serviceId, signal)).find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
+      const tasks = await this.tasks(serviceId, signal);
+      const failed = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
       if (failed) {
         throw new GatehouseError('CONTAINER_EXITED', `A task of the gateway service ${serviceNameFor(plan.stackName)} ${failed.Status?.State}: ${failed.Status?.Err ?? failed.Status?.Message ?? 'no reason given'}.`, 'Read its log: `gatehouse logs --tail 50`; fix the cause and start again.');
       }
+      const progress = rollout(tasks, spec);
+      last = progress.detail;
       if (await probeLiveness(url, signal)) {
         const b = await checkBarrier(url, key, signal);
-        if (b.ok) return;
-        if (b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
-        last = b.detail;
+        if (b.ok && progress.ready) return;
+        if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
+        if (!b.ok) last = `${b.detail}; ${progress.detail}`;
       }
       if (Date.now() > deadline) {
         throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
@@ -189,11 +219,13 @@ export class SwarmGateway {
   }
 
   /**
-   * Creates or updates the service to run `secretEnv` with one replica, waits until it serves
-   * the key, then removes the stack's secrets no longer used. Returns what it did.
+   * Creates or updates the service to run `secretEnv` with settings.replicas tasks, waits until
+   * every one runs and the key barrier holds, then removes the stack's secrets no longer used.
+   * Returns what it did; a changed replicas count or publish mode is an update.
    */
   async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal, pruneSecrets = true): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
-    await requireManager(this.engine, { signal });
+    // Before the image is pulled or any secret or service is made.
+    await this.replicaPlan(plan, signal);
     const settings = await this.settings();
     await ensureImage();
     const image = await this.engine.inspectImage(plan.image, { signal });
@@ -203,7 +235,7 @@ export class SwarmGateway {
     await ensureOverlayNetwork(this.engine, plan.stackName, signal);
     const database = this.database ? await this.database.deploy(signal) : null;
     const secrets = [...(await this.ensureSecrets(plan, secretEnv, signal)), ...(database ? [database.secret] : [])];
-    const spec = this.serviceSpec(plan, settings, image, secrets, secretEnv, 1);
+    const spec = this.serviceSpec(plan, settings, image, secrets, secretEnv, settings.replicas);
     const key = secretEnv.LITELLM_MASTER_KEY ?? '';
     const since = Date.now();
     let outcome: 'created' | 'already-running' | 'restarted' | 'recreated';
@@ -216,8 +248,9 @@ export class SwarmGateway {
     } else {
       serviceId = existing.ID;
       const sameSpec = existing.Spec.Labels?.[LABELS.envFingerprint] === spec.Labels?.[LABELS.envFingerprint] && (existing.Spec.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image?.split('@')[0] === plan.image;
-      const replicas = (existing.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
-      if (sameSpec && replicas > 0 && (await checkBarrier(url, key, signal)).ok) {
+      const layout = (x: ServiceSpec) => [desiredReplicas(x), x.UpdateConfig?.Order, ...(x.EndpointSpec?.Ports ?? []).map((p) => `${p.PublishMode}:${p.PublishedPort}`)].join(' ');
+      const sameLayout = layout(existing.Spec) === layout(spec);
+      if (sameSpec && sameLayout && (await checkBarrier(url, key, signal)).ok) {
         if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
         return 'already-running';
       }
@@ -225,7 +258,7 @@ export class SwarmGateway {
       await this.swarm.updateService(existing.ID, existing.Version.Index, spec, { signal, action: `update the service ${spec.Name}` });
       outcome = sameSpec ? 'restarted' : 'recreated';
     }
-    await this.waitReady(plan, url, serviceId, key, since, signal);
+    await this.waitReady(plan, url, serviceId, key, since, spec, signal);
     await this.database?.afterGateway(url, database, signal);
     if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
     return outcome;
@@ -264,24 +297,13 @@ export class SwarmGateway {
     await requireManager(this.engine, { signal });
     const svc = await this.findService(plan, signal);
     const tasks = svc ? await this.tasks(svc.ID, signal) : [];
-    const desired = (svc?.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
-    const current = tasks.filter((t) => t.DesiredState === 'running');
-    // A task with a HEALTHCHECK stays "starting" until Docker's first check passes; it already serves.
-    const running = current.filter((t) => t.Status?.State === 'running' || t.Status?.State === 'starting');
-    const pending = current.filter((t) => PENDING_TASK_STATES.includes(t.Status?.State ?? ''));
-    let state: StackStatus['state'] = !svc ? 'absent' : desired === 0 ? 'stopped' : running.length || pending.length ? 'starting' : 'crashed';
-    let detail: string | null = svc ? `Swarm service ${svc.Spec.Name}: ${running.length}/${desired} replicas running.` : null;
-    if (running.length) {
-      if (!(await probeLiveness(url, signal))) state = 'unhealthy';
-      else {
-        const b = await checkBarrier(url, key, signal);
-        state = b.ok ? 'healthy' : b.unsafe ? 'unsafe' : 'unhealthy';
-        if (!b.ok) detail += ` ${b.detail}.`;
-      }
-    } else if (svc && desired > 0) {
-      const err = tasks.find((t) => t.Status?.Err)?.Status?.Err;
-      if (err) detail += ` Last task error: ${err}.`;
-    }
+    const desired = desiredReplicas(svc?.Spec);
+    const current = currentTasks(tasks);
+    const running = servingTasks(tasks);
+    // The published port answers for whichever task it reaches; the task counts say how many serve.
+    const live = running.length ? await probeLiveness(url, signal) : null;
+    const barrier = live ? await checkBarrier(url, key, signal) : null;
+    const { state, detail } = serviceState({ serviceName: svc?.Spec.Name ?? null, desired, tasks, live, barrier });
     const image = await this.engine.inspectImage(plan.image, { signal });
     const startedAt = running.length ? ((running[0] as { Status?: { Timestamp?: string } }).Status?.Timestamp ?? null) : null;
     return {

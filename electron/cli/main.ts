@@ -4,6 +4,7 @@
  * headless machines. Exit 0 on success; non-zero with a clear message on stderr otherwise.
  * Secrets are read from stdin or the keychain, never from argv.
  */
+import './zod-jitless'; // first: before any schema is built
 import { parseArgs } from './args';
 import type { CliCommand } from './command';
 import { printError, type CliIO } from './output';
@@ -13,12 +14,6 @@ import { EXIT_OK, EXIT_USAGE, exitCodeForError } from './exit-codes';
 import { Gatehouse } from '../core/gatehouse';
 import { GatehouseError, toErrorPayload } from '../core/errors';
 import { debugTiming } from '../core/debug-timing';
-import { z } from 'zod';
-
-// A command parses each schema once or twice (the settings): zod's JIT, which compiles a parser
-// per object schema on its first use, costs more than it saves there (~10 ms of every command
-// that opens the core). The desktop app, which parses again and again, keeps it.
-z.config({ jitless: true });
 
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | null {
   let best: { command: CliCommand; rest: string[] } | null = null;

@@ -140,13 +140,61 @@ describe('swarm mode: replicas and the update order', () => {
     assert.ok(probes.length >= 3, `the rotation probed inside the task (${probes.length} probe execs seen)`);
   });
 
-  test('ingress with replicas 2: the spec has Replicas 2 and UpdateConfig.Order start-first (the routing mesh does not answer here)', async () => {
+  test('a service scaled to 2 outside Gatehouse in host mode: status unhealthy with Swarm\'s reason, 1/2; start scales it back to 1 (an update, not "already running")', async () => {
+    const key = (await t.masterKey())!;
+    const svc = await stackService(t.stack);
+    const service = docker.getService(svc.ID);
+    const info = (await service.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+    await service.update({ ...info.Spec, version: info.Version.Index, Mode: { Replicated: { Replicas: 2 } } });
+    let held = '';
+    for (let i = 0; i < 100 && !held; i++) {
+      const tasks = (await docker.listTasks({ filters: { service: [svc.ID], 'desired-state': ['running'] } })) as { Status?: { State?: string; Err?: string } }[];
+      held = tasks.find((x) => x.Status?.State === 'pending' && x.Status.Err)?.Status?.Err ?? '';
+      if (!held) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(held, /host-mode port already in use/, 'Swarm holds the second task back');
+    const st = JSON.parse((await runCli(['status', '--json'], t.env)).stdout) as { state: string; detail: string; replicas: { running: number; desired: number } };
+    assert.deepEqual(st.replicas, { running: 1, desired: 2 });
+    assert.equal(st.state, 'unhealthy');
+    assert.match(st.detail, /1\/2 replicas running\. Serving, but 1 replica cannot run: .*host-mode port already in use/);
+
+    const r = await runCli(['start'], t.env, { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /already running/);
+    assert.equal((await stackService(t.stack)).Spec?.Mode?.Replicated?.Replicas, 1);
+    const after = JSON.parse((await runCli(['status', '--json'], t.env)).stdout) as { state: string; replicas: { running: number; desired: number } };
+    assert.deepEqual([after.state, after.replicas], ['healthy', { running: 1, desired: 1 }]);
+    assert.equal(await statusOf(url, key), 200);
+  });
+
+  for (const step of [3, 10]) {
+    test(`a swarm rotation killed at abort point ${step} recovers to one agreed key and one master-key secret`, async () => {
+      const before = (await t.masterKey())!;
+      const killed = await runCli(['key', 'rotate'], { ...t.env, GATEHOUSE_TEST: '1', GATEHOUSE_TEST_ABORT_AT_STEP: String(step) }, { timeoutMs: 180_000 });
+      assert.notEqual(killed.code, 0, 'the rotation was killed');
+      const st = await runCli(['status', '--json'], t.env, { timeoutMs: 180_000 });
+      assert.equal(st.code, 0, st.stderr);
+      assert.equal(JSON.parse(st.stdout).state, 'healthy');
+      const after = (await t.masterKey())!;
+      // Before the service update the old key stays; once the keychain took the new key, the rotation is finished.
+      if (step === 3) assert.equal(after, before);
+      else assert.notEqual(after, before);
+      assert.equal(await statusOf(url, after), 200);
+      assert.equal(await statusOf(url, null), 401);
+      if (after !== before) assert.equal(await statusOf(url, before), 401);
+      const master = (await secretNames(t.stack)).filter((n) => n.includes('_litellm_master_key_'));
+      assert.deepEqual(master, [`${t.stack}_litellm_master_key_${fingerprint(after).slice('sha256:'.length)}`]);
+    });
+  }
+
+  test('ingress with replicas 2: the spec has Replicas 2 and UpdateConfig.Order start-first (the routing mesh does not answer here)', async (ctx) => {
     const other = await testStack('swrepin', SEED);
     try {
       // The start creates the service, then waits for the mesh that does not answer in this sandbox.
       other.writeSettings({ target: 'swarm', publishMode: 'ingress', replicas: 2, startTimeoutSeconds: 5 });
       const r = await runCli(['start'], other.env, { timeoutMs: 120_000 });
       if (r.code !== 0) assert.match(r.stderr, /\(error code HEALTH_TIMEOUT\)/, r.stderr);
+      ctx.diagnostic(`gatehouse start with ingress: exit ${r.code}${r.code ? ' (HEALTH_TIMEOUT: the mesh did not answer)' : ' (the mesh answered)'}`);
       const svc = await stackService(other.stack);
       assert.equal(svc.Spec?.Mode?.Replicated?.Replicas, 2);
       assert.equal(svc.Spec?.UpdateConfig?.Order, 'start-first');

@@ -20,7 +20,7 @@ function swarmFacts(): SwarmFacts {
     labelKeyFingerprint: FP,
     keySecret: { name: 'gh_litellm_master_key_aaaaaaaaaaaa', fingerprint: FP },
     secretHits: [],
-    looked: { spec: ['Labels', 'ContainerSpec.Args', 'ContainerSpec.Command', 'ContainerSpec.Labels'], containers: ['0123456789ab'] },
+    looked: { spec: ['Labels', 'ContainerSpec.Args', 'ContainerSpec.Command', 'ContainerSpec.Labels'], containers: ['0123456789ab'], services: [] },
     notInspected: [],
     publishMode: 'host',
     bindAddressSetting: '127.0.0.1',
@@ -95,6 +95,9 @@ test('the key in no Env: pass, naming what was looked in and the Swarm secret it
   const c = check(facts(), 'key-placement');
   assert.equal(c.status, 'pass');
   assert.equal(c.finding, "The key is not in any Env: not in the service gh_litellm's spec (Labels, ContainerSpec.Args, ContainerSpec.Command, ContainerSpec.Labels) nor in the Env, Cmd, Entrypoint and Labels of 1 task container (0123456789ab); it reaches the gateway only as the Swarm secret gh_litellm_master_key_aaaaaaaaaaaa.");
+  const withDb = facts();
+  (withDb.swarm as SwarmFacts).looked.services = ['gh_db'];
+  assert.match(check(withDb, 'key-placement').finding, /The stack's other services \(gh_db\) hold no keychain secret in their specs or tasks either\.$/);
   const drift = check(facts(), 'key-drift');
   assert.equal(drift.status, 'pass');
   assert.match(drift.finding, /gets the keychain's key sha256:aaaaaaaaaaaa as the Swarm secret gh_litellm_master_key_aaaaaaaaaaaa: a file in memory in each task \(\/run\/secrets\/LITELLM_MASTER_KEY\)/);

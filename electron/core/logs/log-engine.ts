@@ -17,6 +17,7 @@ import { restoreClearedMarks, restoreCounters, saveAck, saveClearedMarks, saveRe
 import { inspectGatewayContainer, readGatewayTail, readServiceTail, type LogSourceRead } from './docker-read';
 import { followService, readServiceLogOnce } from './service-follower';
 import { taskName, type ServiceLogLine, type SwarmServiceSource, type TaskLabel } from '../swarm/service-logs';
+import { currentTasks } from '../swarm/task-states';
 import type { ServiceDetails, TaskDetails } from '../engine/types';
 
 export interface LogEngineDeps {
@@ -216,7 +217,7 @@ export class LogEngine {
     const name = service.Spec.Name ?? service.ID;
     const keys = Object.keys(p.marks()).filter((k) => k.startsWith(`${name}.`));
     const times = (ks: string[]) => ks.map((k) => p.watermarkOf(k)).filter((t): t is string => t !== null).sort();
-    const running = new Set(tasks.filter((t) => t.DesiredState === 'running').map((t) => taskName(name, t.ID, t.Slot)));
+    const running = new Set(currentTasks(tasks).map((t) => taskName(name, t.ID, t.Slot)));
     const live = times(keys.filter((k) => running.has(k)));
     if (live.length) return live[0] as string;
     const all = times(keys);

@@ -2,7 +2,8 @@ import type { LogLevel } from '../../../shared/api';
 import { GatehouseError, isGatehouseError } from '../errors';
 import { connectionError } from '../engine/connection';
 import type { DockerEngine, ServiceDetails, TaskDetails } from '../engine/types';
-import { LabelledLines, TaskNames, desiredReplicas, streamServiceLogs, type ServiceLogLine, type SwarmServiceSource, type TaskLabel } from '../swarm/service-logs';
+import { LabelledLines, TaskNames, streamServiceLogs, type ServiceLogLine, type SwarmServiceSource, type TaskLabel } from '../swarm/service-logs';
+import { desiredReplicas } from '../swarm/task-states';
 import { sleep } from '../../../shared/sleep';
 
 export interface ServiceFollowHooks {
@@ -99,7 +100,7 @@ export async function followService(engine: DockerEngine, source: SwarmServiceSo
       const onAbort = () => local.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       let gone: string | null = null;
-      let replicas = desiredReplicas(service);
+      let replicas = desiredReplicas(service.Spec);
       // The stream outlives a removed service: watch the service and let go of a stream that no longer has one.
       const watch = setInterval(() => {
         void source
@@ -111,7 +112,7 @@ export async function followService(engine: DockerEngine, source: SwarmServiceSo
               local.abort();
               return;
             }
-            const want = desiredReplicas(now);
+            const want = desiredReplicas(now.Spec);
             if (want === 0 && replicas > 0) hooks.marker(`Gateway service ${name} scaled to 0 (stopped); its log is followed for the next start.`, 'info');
             else if (want > 0 && replicas === 0) hooks.marker(`Gateway service ${name} scaled to ${want}; following its tasks.`, 'info');
             replicas = want;

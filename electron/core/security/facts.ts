@@ -55,8 +55,8 @@ export interface SwarmFacts {
   keySecret: { name: string; fingerprint: string | null } | null;
   /** A keychain secret found in the service's spec (Env, Args, Command, Labels, anywhere), its previous spec, or a task container's Env, Cmd, Entrypoint or Labels. */
   secretHits: SwarmSecretHit[];
-  /** What was looked in: the service spec's places and the task containers inspected (short ids). */
-  looked: { spec: string[]; containers: string[] };
+  /** What was looked in: the gateway service spec's places, the task containers inspected (short ids, every service's), the stack's other services (the database). */
+  looked: { spec: string[]; containers: string[]; services: string[] };
   /** Tasks meant to run whose container could not be inspected from this engine (on another node). */
   notInspected: string[];
   /** Where Swarm publishes the port: "ingress" (every node) or "host" (each node running a task); null when not published. */

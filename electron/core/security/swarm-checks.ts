@@ -82,7 +82,8 @@ export function swarmKeyPlacementCheck(f: SecurityFacts): SecurityCheck {
     return result('key-placement', t, 'warn', `The key is not in ${specPart}, but no running task's container could be inspected from this engine.${elsewhere}`,
       'Run `gatehouse security` against the engine of a node that runs a task (DOCKER_HOST) to check its containers.');
   }
-  return result('key-placement', t, 'pass', `The key is not in any Env: not in ${specPart} nor in ${tasks}; it reaches the gateway only as the Swarm secret${s.keySecret ? ` ${s.keySecret.name}` : ''}.${elsewhere}`);
+  const others = s.looked.services.length ? ` The stack's other services (${listShort(s.looked.services)}) hold no keychain secret in their specs or tasks either.` : '';
+  return result('key-placement', t, 'pass', `The key is not in any Env: not in ${specPart} nor in ${tasks}; it reaches the gateway only as the Swarm secret${s.keySecret ? ` ${s.keySecret.name}` : ''}.${others}${elsewhere}`);
 }
 
 /** "Network exposure" in swarm mode: Swarm publishes on every interface; bindAddress does not apply. */

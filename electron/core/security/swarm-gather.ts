@@ -3,7 +3,8 @@ import { LABELS } from '../engine/labels';
 import { GATEWAY_PORT } from '../services/gateway-plan';
 import { serviceNameFor } from '../swarm/gateway-service';
 import { swarmEngine } from '../swarm/membership';
-import { desiredReplicas, streamServiceLogs, taskName, type SwarmServiceSource } from '../swarm/service-logs';
+import { streamServiceLogs, taskName, type SwarmServiceSource } from '../swarm/service-logs';
+import { currentTasks, desiredReplicas, servingTasks } from '../swarm/task-states';
 import type { SwarmFacts, SwarmSecretHit } from './facts';
 import { inspectedGatewayOf, type InspectedGateway } from './gateway-inspect';
 import { LOG_SCAN_LINES, countSecretLines } from './log-scan';
@@ -93,7 +94,7 @@ export function noServiceFacts(settings: { stackName: string; bindAddress: strin
     labelKeyFingerprint: null,
     keySecret: null,
     secretHits: [],
-    looked: { spec: [], containers: [] },
+    looked: { spec: [], containers: [], services: [] },
     notInspected: [],
     publishMode: null,
     bindAddressSetting: settings.bindAddress,
@@ -124,24 +125,38 @@ export async function gatherSwarm(engine: DockerEngine, source: SwarmServiceSour
   facts.exists = true;
   facts.labelKeyFingerprint = service.Spec.Labels?.[LABELS.keyFingerprint] ?? null;
   facts.publishMode = spec.EndpointSpec?.Ports?.find((p) => p.TargetPort === GATEWAY_PORT)?.PublishMode ?? null;
-  const places = specPlaces(spec);
-  facts.looked.spec = [...new Set(places.map((p) => p.place.replace(/\[.*$| .*$/, '')))];
-  facts.secretHits.push(...findSecrets(`service ${name}: `, places, service.Spec, 'its spec', secrets));
-  // Docker keeps the spec before the last update for `service rollback`: a key once planted stays there.
-  const previous = (service as { PreviousSpec?: SpecView }).PreviousSpec;
-  if (previous) facts.secretHits.push(...findSecrets(`service ${name}: PreviousSpec.`, specPlaces(previous), previous, 'its previous spec', secrets));
-
+  facts.looked.spec = [...new Set(specPlaces(spec).map((p) => p.place.replace(/\[.*$| .*$/, '')))];
   const keyRef = cs?.Secrets?.find((s) => s.File?.Name === 'LITELLM_MASTER_KEY');
   if (keyRef?.SecretName) {
     const listed = await swarmEngine(engine).listSecrets({ name: [keyRef.SecretName] }).catch(() => []);
     const label = listed.find((s) => s.Spec.Name === keyRef.SecretName)?.Spec.Labels?.[LABELS.keyFingerprint];
     facts.keySecret = { name: keyRef.SecretName, fingerprint: secretFingerprint(keyRef.SecretName, label) };
   }
-
   const tasks = await source.tasks(service.ID);
-  const current = tasks.filter((t) => t.DesiredState === 'running');
-  facts.replicas = { running: current.filter((t) => t.Status?.State === 'running' || t.Status?.State === 'starting').length, desired: desiredReplicas(service) };
-  let gateway: InspectedGateway | null = null;
+  facts.replicas = { running: servingTasks(tasks).length, desired: desiredReplicas(service.Spec) };
+  const gateway = await searchService(engine, service, tasks, secrets, facts);
+  // The stack's other services (the database) must not hold a keychain secret in a spec or container either.
+  const all = await swarmEngine(engine).listServices({ label: [`${LABELS.stack}=${settings.stackName}`] });
+  for (const other of all.filter((o) => o.ID !== service.ID && o.Spec.Labels?.[LABELS.stack] === settings.stackName)) {
+    facts.looked.services.push(other.Spec.Name ?? other.ID);
+    await searchService(engine, other, await swarmEngine(engine).listTasks({ service: [other.ID] }), secrets, facts);
+  }
+  const current = currentTasks(tasks);
+  return { facts, gateway, service, currentTaskIds: current.map((t: TaskDetails) => t.ID) };
+}
+
+/**
+ * Searches a service's spec, the previous spec Docker keeps for `service rollback` (a key once
+ * planted stays there) and every task container this engine can inspect; returns the first
+ * running task's container as the checks see it.
+ */
+async function searchService(engine: DockerEngine, service: ServiceDetails, tasks: TaskDetails[], secrets: SecretToFind[], facts: SwarmFacts): Promise<InspectedGateway | null> {
+  const name = service.Spec.Name ?? service.ID;
+  const spec = service.Spec as unknown as SpecView;
+  facts.secretHits.push(...findSecrets(`service ${name}: `, specPlaces(spec), service.Spec, 'its spec', secrets));
+  const previous = (service as { PreviousSpec?: SpecView }).PreviousSpec;
+  if (previous) facts.secretHits.push(...findSecrets(`service ${name}: PreviousSpec.`, specPlaces(previous), previous, 'its previous spec', secrets));
+  let running: InspectedGateway | null = null;
   for (const t of tasks) {
     const id = t.Status?.ContainerStatus?.ContainerID;
     const label = taskName(name, t.ID, t.Slot);
@@ -153,9 +168,9 @@ export async function gatherSwarm(engine: DockerEngine, source: SwarmServiceSour
     }
     facts.looked.containers.push(info.Id.slice(0, 12));
     facts.secretHits.push(...findSecrets(`task ${label} (container ${info.Id.slice(0, 12)}): `, containerPlaces(info), info, 'its docker inspect', secrets));
-    if (!gateway && t.DesiredState === 'running' && info.State.Running) gateway = await inspectedGatewayOf(engine, info);
+    if (!running && t.DesiredState === 'running' && info.State.Running) running = await inspectedGatewayOf(engine, info);
   }
-  return { facts, gateway, service, currentTaskIds: current.map((t: TaskDetails) => t.ID) };
+  return running;
 }
 
 /**

@@ -60,10 +60,6 @@ export function serviceTty(service: ServiceDetails): boolean {
   return Boolean((service.Spec.TaskTemplate as { ContainerSpec?: { TTY?: boolean } } | undefined)?.ContainerSpec?.TTY);
 }
 
-export function desiredReplicas(service: ServiceDetails): number {
-  return (service.Spec.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas ?? 0;
-}
-
 export interface ServiceLogOptions {
   follow: boolean;
   /** A normalized time: only lines from then on (Docker's `since`, inclusive). */

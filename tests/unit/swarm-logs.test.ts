@@ -145,3 +145,62 @@ test('pipeline: each task\'s lines carry its name and container, keep their own 
   assert.ok(!('task' in JSON.parse(formatEntryJson(plain))), 'container mode\'s JSON lines are unchanged');
   assert.equal(formatEntryText(plain), `${T(1)} stdout INFO     uvicorn: x`);
 });
+
+test('the follower lets go of a service Docker\'s stream outlives (removed, replaced), says when it is scaled to 0, and follows the next one', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { followService } = await import('../../electron/core/logs/service-follower');
+  const svc = (id: string, replicas: number): ServiceDetails => ({ ID: id, Version: { Index: 1 }, Spec: { Name: 'gh_litellm', Mode: { Replicated: { Replicas: replicas } } } }) as ServiceDetails;
+  let current: ServiceDetails | null = svc('svc1', 1);
+  const streams = new Map<string, InstanceType<typeof PassThrough>>();
+  const queries: object[] = [];
+  const engine = {
+    env: {},
+    swarmMembership: async () => ({ localNodeState: 'active', controlAvailable: true, nodeId: 'n1', nodes: 1, managers: 1 }),
+    // Like Docker's: a follow stream that never ends by itself.
+    serviceLogs: async (id: string, query: object) => {
+      queries.push(query);
+      const s = new PassThrough();
+      streams.set(id, s);
+      return s;
+    },
+  } as unknown as import('../../electron/core/engine/types').DockerEngine;
+  const source = {
+    enabled: async () => true,
+    find: async () => current,
+    tasks: async (id: string) => [task(id === 'svc1' ? TASK_A : TASK_B, 1, `${id}-container`)],
+  };
+  const markers: string[] = [];
+  const got: string[] = [];
+  const attached: [string, string | null][] = [];
+  const ac = new AbortController();
+  const done = followService(engine, source, 'gh', {
+    since: () => null,
+    attach: (s, prev) => void attached.push([s.ID, prev]),
+    line: (l, label) => got.push(`${label.name} ${l.text}`),
+    flush: () => undefined,
+    marker: (m) => markers.push(m),
+  }, { signal: ac.signal, recheckMs: 30, minBackoffMs: 10, initialTail: 7 });
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ok());
+  };
+  await until(() => streams.has('svc1'));
+  assert.deepEqual(queries[0], { stdout: true, stderr: true, timestamps: true, details: true, follow: true, stream: true, tail: 7 });
+  streams.get('svc1')!.write(frame(1, `${T(1)} com.docker.swarm.task.id=${TASK_A} INFO:     Uvicorn running on http://0.0.0.0:4000\n`));
+  await until(() => got.length === 1);
+  assert.equal(got[0], 'gh_litellm.1.jvimf8rntzjf INFO:     Uvicorn running on http://0.0.0.0:4000');
+  current = svc('svc1', 0);
+  await until(() => markers.some((m) => /scaled to 0 \(stopped\)/.test(m)));
+  current = svc('svc2', 1);
+  await until(() => streams.has('svc2'));
+  assert.ok(markers.some((m) => m === 'Gateway service gh_litellm was replaced by a new service; waiting for the gateway service.'), markers.join('\n'));
+  assert.deepEqual(attached, [['svc1', null], ['svc2', 'svc1']]);
+  streams.get('svc2')!.write(frame(2, `${T(2)} com.docker.swarm.task.id=${TASK_B} after the new service\n`));
+  await until(() => got.length === 2);
+  assert.equal(got[1], 'gh_litellm.1.rr7zujdd75hh after the new service');
+  current = null;
+  await until(() => markers.some((m) => /was removed/.test(m)));
+  ac.abort();
+  await done;
+  assert.ok(markers.some((m) => /No gateway service gh_litellm in the swarm|waiting for the gateway service/.test(m)));
+});

@@ -309,6 +309,18 @@ export interface Settings {
 }
 
 export type GatewayTarget = 'container' | 'swarm';
+
+/** The Docker engine's place in a swarm (`gatehouse swarm status`): target "swarm" needs a manager. */
+export interface SwarmMembership {
+  /** Docker's LocalNodeState: "inactive", "pending", "active", "error", "locked". */
+  localNodeState: string;
+  /** Whether this engine is a manager (Swarm.ControlAvailable): only a manager creates services and secrets. */
+  controlAvailable: boolean;
+  nodeId: string | null;
+  /** Nodes in the swarm, 0 outside one. */
+  nodes: number;
+  managers: number;
+}
 export type PublishMode = 'ingress' | 'host';
 
 /** One host folder or file mounted into the gateway container. */
@@ -479,6 +491,13 @@ export interface InvokeMap {
   'db:adopt': { args: [volume: string]; result: { volume: string } };
   /** Deletes the database's data volume, named as confirmation (`gatehouse db remove-data`); after a user gesture only. */
   'db:remove-data': { args: [confirm: string]; result: { volume: string } };
+  /** Whether the engine is in a swarm and its manager (`gatehouse swarm status`). */
+  'swarm:status': { args: []; result: SwarmMembership };
+  /**
+   * Makes this engine a single-node swarm advertised on 127.0.0.1 (`gatehouse swarm init`); a manager
+   * is left as it is (created false). After the user confirmed it in the window, with a user gesture.
+   */
+  'swarm:init': { args: []; result: { created: boolean; membership: SwarmMembership } };
 }
 
 /** The takeover's choices: scrub the .env at the end, keep the gateway reachable from other machines. */
@@ -531,6 +550,8 @@ export const INVOKE_CHANNELS = [
   'takeover:adopt',
   'db:adopt',
   'db:remove-data',
+  'swarm:status',
+  'swarm:init',
 ] as const satisfies readonly InvokeChannel[];
 
 /**

@@ -95,6 +95,9 @@ export const IPC_SCHEMAS: { readonly [K in InvokeChannel]: z.ZodType<unknown[]> 
   'takeover:adopt': z.tuple([composeProject.nullable(), takeoverChoice]),
   'db:adopt': z.tuple([volumeName]),
   'db:remove-data': z.tuple([volumeName]),
+  'swarm:status': none,
+  // No advertise address from the page: the app makes only the single-node swarm on 127.0.0.1.
+  'swarm:init': none,
 };
 
 /** One line naming what is wrong with a call's arguments (never echoes the values: one may be a token). */

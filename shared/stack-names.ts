@@ -13,3 +13,8 @@ export function defaultDatabaseVolume(stackName: string): string {
 export function databaseVolumeName(settings: { stackName: string; database: { volume: string | null } }): string {
   return settings.database.volume ?? defaultDatabaseVolume(settings.stackName);
 }
+
+/** The gateway's Swarm service in swarm mode (settings.target "swarm"). */
+export function swarmServiceName(stackName: string): string {
+  return `${stackName}_litellm`;
+}

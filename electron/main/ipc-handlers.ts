@@ -4,6 +4,7 @@ import { GatehouseError } from '../core/errors';
 import type { Gatehouse } from '../core/gatehouse';
 import type { ClipboardGuard } from '../core/secrets/clipboard';
 import { importEnvFile } from '../core/secrets/env-import';
+import { initSingleNodeSwarm, swarmEngine } from '../core/swarm/membership';
 import { Takeover } from '../core/takeover/takeover';
 import { externalUrlToOpen } from './external-links';
 import type { InvokeHandlers } from './ipc-main';
@@ -195,6 +196,13 @@ export function createHandlers(core: Gatehouse, services: MainServices): InvokeH
     'db:remove-data': (confirm) => {
       requireUserGesture(services, 'Removing the database data');
       return core.stack.runExclusive('db-remove-data', (s) => core.database.removeData(confirm, s));
+    },
+    'swarm:status': () => swarmEngine(core.engine).swarmMembership(),
+    // The same single-node swarm as `gatehouse swarm init`: it changes the engine, so only on a click
+    // the user made (the window asks first, in its confirmation).
+    'swarm:init': async () => {
+      requireUserGesture(services, 'Making this engine a single-node swarm');
+      return initSingleNodeSwarm(core.engine);
     },
   };
 }

@@ -12,6 +12,7 @@ import { ClientsView } from './views/ClientsView';
 import { LogsView } from './views/LogsView';
 import { SecurityView } from './views/SecurityView';
 import { SettingsView } from './views/SettingsView';
+import { SwarmInitAction } from './views/SwarmInitAction';
 import { DockerTrouble, FirstRun } from './views/Trouble';
 
 export type { ViewId } from './state/app-store';
@@ -87,6 +88,7 @@ function Screens() {
 }
 
 function Shell() {
+  const store = useAppStore();
   const [view, setView] = useView();
   const status = useAppState((s) => s.status);
   const { error, clear } = useError();
@@ -156,6 +158,8 @@ function Shell() {
             clear();
             focusViewHeading();
           }}
+          // Status or stop refused in swarm mode (a refused start says so on the Dashboard, with a retry).
+          action={error?.code === 'SWARM_NOT_MANAGER' ? <SwarmInitAction onInitialized={() => store.refresh()} /> : undefined}
         />
         {view === 'dashboard' && <Dashboard />}
         {view === 'key' && <KeyView />}

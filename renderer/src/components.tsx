@@ -29,14 +29,15 @@ export function Button({ inactive, onClick, className = 'btn', ...rest }: Compon
   );
 }
 
-/** An error from the core: what failed and what to do, never a bare code. */
-export function ErrorNotice({ error, onDismiss }: { error: ErrorPayload | null; onDismiss?: () => void }) {
+/** An error from the core: what failed and what to do, never a bare code; `action` is a button that does the fix. */
+export function ErrorNotice({ error, onDismiss, action }: { error: ErrorPayload | null; onDismiss?: () => void; action?: ReactNode }) {
   if (!error) return null;
   return (
     <div className="notice notice-error" role="alert" data-code={error.code}>
       <div>
         <strong>{error.message}</strong>
         {error.fix && <p className="fix">{error.fix}</p>}
+        {action && <div className="notice-action">{action}</div>}
       </div>
       {onDismiss && (
         <button className="btn btn-ghost btn-small" onClick={onDismiss} aria-label="Dismiss error">

@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'react';
-import type { DatabaseState, DatabaseStatus, PullProgress, StackState } from '../../../shared/api';
-import { call, useEvent } from '../bridge';
-import { Badge, Button, Card, ViewTitle } from '../components';
+import { useEffect, useRef, useState } from 'react';
+import type { DatabaseState, DatabaseStatus, ErrorPayload, PullProgress, StackState } from '../../../shared/api';
+import { call, errorOf, useEvent } from '../bridge';
+import { Badge, Button, Card, ErrorNotice, ViewTitle } from '../components';
 import { ChainTestCard } from './clients/ChainTestCard';
+import { SwarmInitAction } from './SwarmInitAction';
+import { SwarmServiceCard } from './SwarmServiceCard';
+import { focusViewHeading } from '../a11y/focus';
 import { ForeignGatewayProblem } from './TakeoverPanel';
 import { formatBytes, formatDuration, isLoopback } from '../format';
 import { useAction, useAppStore, useStatus } from '../state/hooks';
@@ -40,6 +43,9 @@ export function Dashboard() {
   const [pending, setPending] = useState<'start' | 'stop' | null>(null);
   const [pull, setPull] = useState<PullProgress | null>(status?.pull ?? null);
   const [copied, setCopied] = useState(false);
+  // A start refused because the engine manages no swarm: shown here, with the action that fixes it.
+  const [notManager, setNotManager] = useState<ErrorPayload | null>(null);
+  const powerButton = useRef<HTMLButtonElement>(null);
   const [, tick] = useState(0);
 
   useEvent('pull:progress', setPull);
@@ -60,10 +66,16 @@ export function Dashboard() {
   const power = useAction(
     async (action: 'start' | 'stop') => {
       setPending(action);
+      setNotManager(null);
       try {
         store.setStatus(await call(action === 'stop' ? 'stack:stop' : 'stack:start'));
       } catch (err) {
         void store.refreshStatus();
+        const e = errorOf(err);
+        if (action === 'start' && e.code === 'SWARM_NOT_MANAGER') {
+          setNotManager(e);
+          return;
+        }
         throw err;
       } finally {
         setPending((p) => (p === action ? null : p));
@@ -88,6 +100,14 @@ export function Dashboard() {
     <div className="view" data-testid="dashboard">
       <ViewTitle>Dashboard</ViewTitle>
       {!running && <ForeignGatewayProblem port={status?.port ?? null} />}
+      <ErrorNotice
+        error={notManager}
+        onDismiss={() => {
+          setNotManager(null);
+          focusViewHeading();
+        }}
+        action={<SwarmInitAction next="Then the start is tried again." onInitialized={() => void power.run('start')} focusAfter={() => powerButton.current} />}
+      />
       <section className={`hero hero-${state}`} aria-labelledby="gateway-state">
         <div className="hero-text">
           <div className="eyebrow">LiteLLM gateway</div>
@@ -120,6 +140,7 @@ export function Dashboard() {
           inactive={busy}
           aria-busy={BUSY.includes(state)}
           data-testid="power"
+          ref={powerButton}
         >
           <span className="power-icon" aria-hidden="true" />
           <span>{LABEL[state]}</span>
@@ -135,6 +156,8 @@ export function Dashboard() {
         </div>
         <p className="muted small">Clients send the master key as <code>Authorization: Bearer …</code>. Copy it from the Key view.</p>
       </Card>
+
+      {status?.replicas && <SwarmServiceCard status={status} />}
 
       {status?.state === 'healthy' && <ChainTestCard />}
 

@@ -7,6 +7,7 @@ import { DatabaseSection } from './settings/DatabaseSection';
 import { patchOf, type SetDraft } from './settings/draft';
 import { GatewaySection } from './settings/GatewaySection';
 import { KeySection } from './settings/KeySection';
+import { TargetSection } from './settings/TargetSection';
 import { TlsSection } from './settings/TlsSection';
 import { WatchedFoldersSection } from './settings/WatchedFoldersSection';
 
@@ -62,6 +63,7 @@ export function SettingsView() {
       )}
       <form onSubmit={submit}>
         <GatewaySection draft={draft} set={set} />
+        <TargetSection draft={draft} set={set} />
         <DatabaseSection draft={draft} set={set} />
         <WatchedFoldersSection draft={draft} set={set} />
         <KeySection draft={draft} set={set} />

@@ -20,7 +20,7 @@ export function exposureText(bind: string): string | null {
   return `The gateway becomes reachable from ${where}. Anyone there who has or guesses the master key can spend your Claude account; the key is the only barrier. Keep it loopback unless other machines must connect.`;
 }
 
-const SIMPLE_FIELDS = ['image', 'port', 'bindAddress', 'clipboardClearSeconds', 'keyMaxAgeDays', 'stopGatewayOnQuit'] as const;
+const SIMPLE_FIELDS = ['image', 'port', 'bindAddress', 'clipboardClearSeconds', 'keyMaxAgeDays', 'stopGatewayOnQuit', 'target', 'publishMode', 'replicas'] as const;
 
 /** The fields the draft changed, as the patch settings:update takes. */
 export function patchOf(saved: Settings, draft: Settings): SettingsPatch {

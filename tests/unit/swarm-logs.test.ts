@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import type { LogEntry } from '../../shared/api';
-import type { ServiceDetails, TaskDetails } from '../../electron/core/engine/types';
+import type { DockerEngine, ServiceDetails, TaskDetails } from '../../electron/core/engine/types';
+import { followService } from '../../electron/core/logs/service-follower';
 import { LabelledLines, TaskNames, splitDetails, taskName, type ServiceLogLine, type TaskLabel } from '../../electron/core/swarm/service-logs';
 import { createLineDecoder } from '../../electron/core/engine/log-stream';
 import { LogPipeline } from '../../electron/core/logs/pipeline';
@@ -147,11 +149,9 @@ test('pipeline: each task\'s lines carry its name and container, keep their own 
 });
 
 test('the follower lets go of a service Docker\'s stream outlives (removed, replaced), says when it is scaled to 0, and follows the next one', async () => {
-  const { PassThrough } = await import('node:stream');
-  const { followService } = await import('../../electron/core/logs/service-follower');
   const svc = (id: string, replicas: number): ServiceDetails => ({ ID: id, Version: { Index: 1 }, Spec: { Name: 'gh_litellm', Mode: { Replicated: { Replicas: replicas } } } }) as ServiceDetails;
   let current: ServiceDetails | null = svc('svc1', 1);
-  const streams = new Map<string, InstanceType<typeof PassThrough>>();
+  const streams = new Map<string, PassThrough>();
   const queries: object[] = [];
   const engine = {
     env: {},
@@ -163,7 +163,7 @@ test('the follower lets go of a service Docker\'s stream outlives (removed, repl
       streams.set(id, s);
       return s;
     },
-  } as unknown as import('../../electron/core/engine/types').DockerEngine;
+  } as unknown as DockerEngine;
   const source = {
     enabled: async () => true,
     find: async () => current,

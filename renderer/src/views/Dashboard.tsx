@@ -58,7 +58,15 @@ export function Dashboard() {
     return () => clearInterval(t);
   }, []);
 
-  const state: StackState = pending === 'stop' ? 'stopping' : pending === 'start' && (!status || !RUNNING.includes(status.state)) ? 'starting' : (status?.state ?? 'absent');
+  // Refused for want of a swarm manager: no status can be read there, so the last one (the refused
+  // start's own "deploying") would stay on screen; nothing of Gatehouse's runs in a swarm it cannot manage.
+  const state: StackState = notManager
+    ? 'absent'
+    : pending === 'stop'
+      ? 'stopping'
+      : pending === 'start' && (!status || !RUNNING.includes(status.state))
+        ? 'starting'
+        : (status?.state ?? 'absent');
   const running = RUNNING.includes(state);
   // Pulling and starting can be cancelled (a stop cancels a start in the core); stopping cannot.
   const busy = state === 'stopping';
@@ -114,7 +122,7 @@ export function Dashboard() {
           <h2 id="gateway-state" data-state={state} aria-live="polite">
             {HEADLINE[state]}
           </h2>
-          <p className="hero-detail">{status?.detail ?? (state === 'healthy' ? 'Requests without the master key are refused.' : ' ')}</p>
+          <p className="hero-detail">{notManager ? 'Not running as a Swarm service: this Docker engine manages no swarm.' : (status?.detail ?? (state === 'healthy' ? 'Requests without the master key are refused.' : ' '))}</p>
           {status?.database && <DatabaseLine db={status.database} />}
           {state === 'pulling' && (
             <div className="progress-block">
@@ -157,7 +165,7 @@ export function Dashboard() {
         <p className="muted small">Clients send the master key as <code>Authorization: Bearer …</code>. Copy it from the Key view.</p>
       </Card>
 
-      {status?.replicas && <SwarmServiceCard status={status} />}
+      {status?.replicas && !notManager && <SwarmServiceCard status={status} />}
 
       {status?.state === 'healthy' && <ChainTestCard />}
 

@@ -255,6 +255,24 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
       await swarm?.restore();
     });
 
+    test('an engine in no swarm: the status refusal offers the action; Settings shows manager "no", 0 nodes and offers it too', async () => {
+      const { page } = app;
+      // The status cannot be read in swarm mode without a manager: said at once, with the fix as a button.
+      const boot = page.locator('.notice-error[data-code="SWARM_NOT_MANAGER"]');
+      await boot.waitFor({ timeout: 30_000 });
+      assert.equal(await boot.getByRole('button', { name: 'Make this engine a single-node swarm' }).count(), 1);
+      await page.getByRole('button', { name: 'Dismiss error' }).click();
+      await page.locator('[data-view="settings"]').click();
+      await page.getByTestId('settings-view').waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="swarm-manager"]')?.textContent === 'no', null, { timeout: 15_000 });
+      assert.equal(await page.getByTestId('swarm-state').textContent(), 'in no swarm');
+      assert.equal(await page.getByTestId('swarm-nodes').textContent(), '0 (0 managers)');
+      assert.equal(await page.locator('#target-settings').getByRole('button', { name: 'Make this engine a single-node swarm' }).count(), 1);
+      await assertAccessible(page, 'Settings, swarm target on an engine in no swarm');
+      await page.locator('[data-view="dashboard"]').click();
+      await page.getByTestId('dashboard').waitFor();
+    });
+
     test('Start → SWARM_NOT_MANAGER with the action; the dialog explains, opens on Cancel, Escape and Cancel close it and change nothing', async () => {
       const { page } = app;
       const before = await swarmState();
@@ -301,6 +319,7 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
       assert.equal(engine.inits.length, 1, 'one init');
       assert.deepEqual(engine.inits[0], { ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
       assert.equal(await page.locator('.notice-error[data-code="SWARM_NOT_MANAGER"]').count(), 0, 'the refusal is gone');
+      await waitForFocus(page, '[data-testid="power"]', 'after the init and the retried start (the notice holding the button is gone)');
       await assertSwarmCard(page, stack.stack);
       const key = (await stack.masterKey())!;
       assert.equal(await authStatus(stack.port, key), 200);

@@ -169,11 +169,22 @@ test('exposure in swarm mode: all interfaces whatever bindAddress says, a warnin
   (ingress.swarm as SwarmFacts).publishMode = 'ingress';
   (ingress.swarm as SwarmFacts).replicas = { running: 0, desired: 0 };
   assert.match(check(ingress, 'exposure').finding, /^Swarm will publish .* every node of the swarm \(the routing mesh, publish mode ingress\)/);
-  // HTTPS is not carried into the service: the TLS check fails with a fix that works in swarm mode.
+  assert.match(c.fix ?? '', /serve HTTPS \(`gatehouse tls enable`, then `gatehouse restart`\)/);
+  // Without HTTPS the TLS check fails, and its fix is the one that works in swarm mode: `gatehouse tls enable`.
   const tls = check(facts(), 'tls');
   assert.equal(tls.status, 'fail');
-  assert.match(tls.fix ?? '', /Swarm mode does not serve HTTPS yet/);
-  assert.equal(tls.action, null);
+  assert.match(tls.fix ?? '', /`gatehouse tls enable`/);
+  assert.match(tls.fix ?? '', /as Swarm secrets/);
+  assert.doesNotMatch(tls.fix ?? '', /127\.0\.0\.1 only/, 'publishing on loopback is no fix in swarm mode');
+  assert.equal(tls.action, 'tls:enable');
+  // A task serving HTTPS with a valid certificate passes.
+  const on = facts();
+  on.tls = { mode: 'local', certificate: { notAfter: '2099-01-01T00:00:00.000Z', daysLeft: 29, names: ['localhost', '127.0.0.1'] }, problem: null };
+  (on.gateway as NonNullable<SecurityFacts['gateway']>).servesTls = true;
+  const served = check(on, 'tls');
+  assert.equal(served.status, 'pass', served.finding);
+  assert.match(served.finding, /serves HTTPS with a certificate for localhost, 127\.0\.0\.1/);
+  assert.match(check(on, 'exposure').fix ?? '', /serve HTTPS \(on\)/);
 });
 
 test('who reads the key through Docker, in swarm mode: not docker inspect, but docker exec into a task', () => {

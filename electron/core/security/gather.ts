@@ -158,10 +158,13 @@ export async function gatherFacts(sources: SecuritySources): Promise<SecurityFac
     if (s.facts.replicas.running > 0) {
       // Swarm publishes on every interface (of every node with ingress, of each task's node with host): loopback reaches a task here.
       const remote = probeTransportFor(engine.endpoint()) === 'container-exec';
-      const via = remote && gateway ? execProbe(engine, gateway.id, 'http', GATEWAY_PORT) : undefined;
+      // HTTPS as a task here serves it (its SSL_* paths), else as the settings say; trusting the CA only.
+      const tls = gateway ? gateway.facts.servesTls : settings.tls.mode !== 'off';
+      if (tls) trustGateway(settings.port, (await sources.tlsTrust?.().catch(() => null)) ?? null);
+      const via = remote && gateway ? execProbe(engine, gateway.id, tls ? 'https' : 'http', GATEWAY_PORT) : undefined;
       probe = remote && !gateway
         ? { url: '(inside a task)', withoutKey: null, withKey: null, error: 'no task of the service runs on the Docker engine\'s node to probe from' }
-        : await probeBarrier('127.0.0.1', settings.port, masterKey, false, via);
+        : await probeBarrier('127.0.0.1', settings.port, masterKey, tls, via);
     }
     try {
       const scanned = await withTimeout(scanServiceLogs(engine, s.service as NonNullable<typeof s.service>, s.currentTaskIds, secretValues), DOCKER_TIMEOUT_MS, 'Docker logs');

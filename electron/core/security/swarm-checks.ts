@@ -99,7 +99,7 @@ export function swarmExposureCheck(f: SecurityFacts): SecurityCheck {
   const verb = s.replicas.running > 0 ? 'publishes' : 'will publish';
   return result('exposure', t, 'warn',
     `Swarm ${verb} the gateway's port ${port} on all interfaces of ${where}: the bindAddress setting (${s.bindAddressSetting}) does not apply in swarm mode, so ${reach}.`,
-    `Swarm cannot publish on 127.0.0.1 only: allow port ${port} only from trusted networks in each node's firewall and keep the key strong (and put HTTPS in front of it), or run the gateway on this machine only with \`gatehouse settings set target container\` (then bindAddress 127.0.0.1 applies).`);
+    `Swarm cannot publish on 127.0.0.1 only: allow port ${port} only from trusted networks in each node's firewall, keep the key strong and serve HTTPS${f.tls.mode === 'off' ? ' (`gatehouse tls enable`, then `gatehouse restart`)' : ' (on)'}, or run the gateway on this machine only with \`gatehouse settings set target container\` (then bindAddress 127.0.0.1 applies).`);
 }
 
 /** The docker-access check's words in swarm mode: Docker access still reads the key, but not with `docker inspect`. */

@@ -25,17 +25,13 @@ export const tlsCheck = (f: SecurityFacts): SecurityCheck => {
     if (!beyond) return result('pass', `The gateway ${where} on this machine only, so the key never crosses a network; HTTPS is not needed (it is off).`);
     const urls = reachableFromOutside(f.exposure.bindings, f.exposure.lanAddresses);
     const reach = urls.length ? ` (${urls.join(', ')})` : '';
-    if (f.swarm) {
-      // Gatehouse does not yet carry HTTPS into the Swarm service: `tls enable` would make the start refuse.
-      return result('fail', `The gateway ${where} beyond this machine${reach} without HTTPS: the master key crosses the network in clear on every request.`,
-        'Swarm mode does not serve HTTPS yet: terminate TLS in front of the service (a reverse proxy on each node) and allow its port only from there, or run the gateway with `gatehouse settings set target container` and `gatehouse tls enable`.');
-    }
     if (running && t.mode !== 'off') {
       return result('fail', `HTTPS is turned on, but the running gateway still serves plain HTTP to other machines${reach}: the master key crosses the network in clear.`,
         'Restart the gateway so that it is recreated with its certificate (gatehouse restart).', 'stack:restart');
     }
+    // Swarm publishes on every interface whatever bindAddress says: HTTPS is the one fix there.
     return result('fail', `The gateway ${where} beyond this machine${reach} without HTTPS: the master key crosses the network in clear on every request.`,
-      'Turn on HTTPS with a certificate from Gatehouse\'s own CA (`gatehouse tls enable`, then `gatehouse restart`; clients trust `gatehouse tls ca`), or publish on 127.0.0.1 only.', 'tls:enable');
+      `Turn on HTTPS with a certificate from Gatehouse's own CA (\`gatehouse tls enable\`, then \`gatehouse restart\`; clients trust \`gatehouse tls ca\`)${f.swarm ? ' (the Swarm service gets the certificate and its key as Swarm secrets)' : ', or publish on 127.0.0.1 only'}.`, 'tls:enable');
   }
   const c = t.certificate;
   if (!c) {

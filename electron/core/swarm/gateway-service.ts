@@ -3,7 +3,9 @@ import { GatehouseError } from '../errors';
 import { LABELS, stackLabels } from '../engine/labels';
 import type { DockerEngine, ImageDetails, SecretSummary, ServiceDetails, ServiceSpec, SwarmEngine, TaskDetails } from '../engine/types';
 import { CLAUDE_HOME, GATEWAY_PORT, envFingerprint, type StackPlan } from '../services/gateway-plan';
-import { checkBarrier, probeLiveness } from '../services/health';
+import { HEALTH_POLL_MS, checkBarrier, probeLiveness } from '../services/health';
+import { debugTiming } from '../debug-timing';
+import type { StateStore } from '../state-store';
 import { fingerprint } from '../secrets/master-key';
 import { requireManager, swarmEngine } from './membership';
 import type { SwarmDatabase } from './database-service';
@@ -14,15 +16,28 @@ import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEn
 import { hostModeReplicaProblem, updateOrder, type UpdateOrder } from './replica-rules';
 import { PENDING_TASK_STATES, currentTasks, desiredReplicas, rollout, serviceState, servingTasks } from './task-states';
 import { execProbe, type GatewayProbe } from '../services/gateway-probe';
+import { ShellCheck } from './shell-check';
+import type { GatewayTls } from '../tls/gateway-tls';
+import { wantsTls } from '../tls/container-files';
+import { TLS_ENV_NAMES, ensureTlsSecrets, isTlsSecret, tlsSecretMount, tlsServiceEnv } from './tls-secrets';
 
 export { SWARM_SECRET_NAMES, WRAPPER_SCRIPT } from './wrapper';
 export { secretNameFor, type SwarmSecretRef } from './secrets';
 
 const POLL_MS = 200;
+/** While a task is not yet serving, the engine's task list is read at most this often (the published port is probed every HEALTH_POLL_MS). */
+const TASKS_EVERY_MS = 250;
 const NS = 1_000_000_000;
 
 export function serviceNameFor(stackName: string): string {
   return `${stackName}_litellm`;
+}
+
+/** Awaits every one of `work` (nothing is left running behind a failure), then throws the first failure in their order. */
+async function settledInOrder<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(work);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function shellQuote(s: string): string {
@@ -51,7 +66,16 @@ export class SwarmGateway {
     private readonly settings: () => Promise<Settings>,
     /** The database service `<stack>_db` (settings.database.enabled), deployed before the gateway. */
     private readonly database?: SwarmDatabase,
+    /** HTTPS (settings.tls): the certificate and key the gateway environment names, turned into Swarm secrets (tls-secrets.ts). */
+    private readonly tls?: Pick<GatewayTls, 'filesFor'>,
+    /** Where the image IDs known to hold /bin/sh are remembered (shell-check.ts); without it every create looks. */
+    private readonly state?: StateStore,
   ) {}
+
+  private shellCheck?: ShellCheck;
+  private get shell(): ShellCheck {
+    return (this.shellCheck ??= new ShellCheck(this.engine, this.state));
+  }
 
   private get swarm(): DockerEngine & SwarmEngine {
     return swarmEngine(this.engine);
@@ -97,23 +121,30 @@ export class SwarmGateway {
     return stackSecrets(this.swarm, plan.stackName, 'gateway', signal);
   }
 
-  /** The secrets for this environment: existing ones (same name = same value) reused, missing ones created. */
+  /**
+   * The secrets for this environment: existing ones (same name = same value) reused, missing ones
+   * created; with HTTPS also the certificate and its key (tls-secrets.ts).
+   */
   async ensureSecrets(plan: StackPlan, secretEnv: Record<string, string>, signal?: AbortSignal): Promise<SwarmSecretRef[]> {
-    const extra = Object.keys(secretEnv).filter((k) => !(SWARM_SECRET_NAMES as readonly string[]).includes(k));
+    const extra = Object.keys(secretEnv).filter((k) => !(SWARM_SECRET_NAMES as readonly string[]).includes(k) && !TLS_ENV_NAMES.includes(k));
     if (extra.length) {
+      // Anything else the gateway environment gains must be carried as a Swarm secret before swarm mode may run it.
       throw new GatehouseError(
         'SETTINGS_INVALID',
-        `Swarm mode does not yet carry ${extra.join(', ')} (the HTTPS settings) into the gateway's service.`,
-        'Turn TLS off for swarm mode (`gatehouse tls disable`), or `gatehouse settings set target container`.',
+        `Swarm mode does not carry ${extra.join(', ')} into the gateway's service.`,
+        'Run the gateway as a container (`gatehouse settings set target container`).',
       );
     }
     const have = await this.stackSecrets(plan, signal);
+    const settings = this.tls ? await this.settings() : null;
+    const tlsFiles = this.tls && settings ? { filesFor: (sha256: string) => this.tls!.filesFor(settings, sha256) } : undefined;
+    const tlsRefs = await ensureTlsSecrets(this.swarm, plan.stackName, secretEnv, have, tlsFiles, signal);
     const refs: SwarmSecretRef[] = [];
     for (const envName of SWARM_SECRET_NAMES) {
       const value = secretEnv[envName];
       if (value) refs.push(await ensureSecret(this.swarm, plan.stackName, 'gateway', envName, value, have, signal));
     }
-    return refs;
+    return [...refs, ...tlsRefs];
   }
 
   /** Removes the stack's gateway secrets that no service spec uses any more (Docker refuses those in use). */
@@ -123,31 +154,22 @@ export class SwarmGateway {
     }
   }
 
-  /** Refuses an image without /bin/sh before any service exists: the wrapper needs a shell. */
-  async checkShell(plan: StackPlan, signal?: AbortSignal): Promise<void> {
-    const name = `${plan.stackName}-shell-check-${process.pid}`;
-    const id = await this.engine.createContainer({ name, Image: plan.image, Entrypoint: ['/bin/sh'], Cmd: [], Labels: { [LABELS.stack]: plan.stackName } }, { signal, action: 'look for a shell in the image' });
-    try {
-      if (!(await this.engine.statPath(id, '/bin/sh', { signal }))) {
-        throw new GatehouseError(
-          'SETTINGS_INVALID',
-          `The image ${plan.image} has no /bin/sh, which swarm mode needs to read the key from its Swarm secret file before the image's entrypoint runs.`,
-          'Use an image with a shell (the seed image has one), or `gatehouse settings set target container`.',
-        );
-      }
-    } finally {
-      await this.engine.removeContainer(id).catch(() => undefined);
-    }
+  /** Refuses an image without /bin/sh before any service exists: the wrapper needs a shell (an image ID once seen with one is not looked at again). */
+  async checkShell(plan: StackPlan, imageId: string, signal?: AbortSignal): Promise<void> {
+    await this.shell.require(plan.stackName, plan.image, imageId, { signal });
   }
 
   /** The service spec: the wrapper runs the image's entrypoint + command; secrets as files; no secret in Env. */
   serviceSpec(plan: StackPlan, settings: Settings, image: ImageDetails, secrets: SwarmSecretRef[], secretEnv: Record<string, string>, replicas: number): ServiceSpec {
     const entry = [...(image.Config.Entrypoint ?? []), ...(image.Config.Cmd ?? [])];
     if (!entry.length) throw new GatehouseError('SETTINGS_INVALID', `The image ${plan.image} has neither an entrypoint nor a command to run.`, 'Use the seed image or a LiteLLM image.');
-    const healthcheck = healthcheckFromSecret(image);
+    // With HTTPS the image's check (plain HTTP, as the seed's) would fail and call a good gateway
+    // unhealthy: it is off, as in container mode, and Gatehouse's own probes speak TLS.
+    const healthcheck = wantsTls(secretEnv) ? { Test: ['NONE'] } : healthcheckFromSecret(image);
     const key = secretEnv.LITELLM_MASTER_KEY ?? '';
     // With the database: the wrapper builds DATABASE_URL from the mounted password file; only its non-secret parts are here.
-    const env = { ...plan.extraEnv, ...(secrets.some((s) => s.envName === DB_PASSWORD_FILE) ? databaseWrapperEnv(databaseServiceNameFor(plan.stackName)) : {}) };
+    // With HTTPS: the paths of the mounted certificate and key secrets, never their content.
+    const env = { ...plan.extraEnv, ...(secrets.some((s) => s.envName === DB_PASSWORD_FILE) ? databaseWrapperEnv(databaseServiceNameFor(plan.stackName)) : {}), ...tlsServiceEnv(secrets, secretEnv) };
     const network = networkNameFor(plan.stackName);
     const labels = {
       ...stackLabels(plan.stackName, 'gateway'),
@@ -167,7 +189,7 @@ export class SwarmGateway {
           // The stack only, not the gateway role: container-mode code never takes a task's container for its own.
           Labels: { [LABELS.stack]: plan.stackName },
           // Readable by the image's user (the seed runs as claude): the wrapper reads them before exec.
-          Secrets: secrets.map((s) => secretMount(s, 0o444)),
+          Secrets: secrets.map((s) => (isTlsSecret(s) ? tlsSecretMount(s) : secretMount(s, 0o444))),
           Mounts: [{ Type: 'volume', Source: plan.volumeName, Target: CLAUDE_HOME }, ...plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly }))],
           ...(healthcheck ? { Healthcheck: healthcheck } : {}),
           StopGracePeriod: 10 * NS,
@@ -189,26 +211,38 @@ export class SwarmGateway {
    */
   async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, spec: ServiceSpec, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + plan.startTimeoutMs;
+    const timing = debugTiming();
     let last = 'no answer yet';
-    for (;;) {
-      if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
+    let tasksReadAt = 0;
+    let progress: { ready: boolean; detail: string } = { ready: false, detail: 'no task yet' };
+    // The task list says whether a task failed and whether the rollout is complete; the published
+    // port says whether the gateway answers. The port is probed every HEALTH_POLL_MS (a boot is
+    // noticed within that, as in container mode); the task list is read at most every
+    // TASKS_EVERY_MS while nothing answers, and always beside the barrier once something does.
+    const readTasks = async (): Promise<void> => {
       const tasks = await this.tasks(serviceId, signal);
+      tasksReadAt = Date.now();
       const failed = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
       if (failed) {
         throw new GatehouseError('CONTAINER_EXITED', `A task of the gateway service ${serviceNameFor(plan.stackName)} ${failed.Status?.State}: ${failed.Status?.Err ?? failed.Status?.Message ?? 'no reason given'}.`, 'Read its log: `gatehouse logs --tail 50`; fix the cause and start again.');
       }
-      const progress = rollout(tasks, spec);
+      progress = rollout(tasks, spec);
+    };
+    for (;;) {
+      if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
+      const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(url, signal)]);
       last = progress.detail;
-      if (await probeLiveness(url, signal)) {
-        const b = await checkBarrier(url, key, signal);
+      if (live) {
+        timing.mark('swarm readiness: the published port answers');
+        const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(url, key, signal)]);
         if (b.ok && progress.ready) return;
         if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
-        if (!b.ok) last = `${b.detail}; ${progress.detail}`;
+        last = b.ok ? progress.detail : `${b.detail}; ${progress.detail}`;
       }
       if (Date.now() > deadline) {
         throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
     }
   }
 
@@ -224,25 +258,40 @@ export class SwarmGateway {
    * Returns what it did; a changed replicas count or publish mode is an update.
    */
   async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal, pruneSecrets = true): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
-    // Before the image is pulled or any secret or service is made.
-    await this.replicaPlan(plan, signal);
-    const settings = await this.settings();
-    await ensureImage();
-    const image = await this.engine.inspectImage(plan.image, { signal });
+    const timing = debugTiming();
+    // Read-only look-ups side by side. The manager and replicas check (replicaPlan) comes first in
+    // the order of failures and passes before the image is pulled or any secret or service is made.
+    const [, settings, found, existing] = await timing.timed(
+      'swarm deploy: look-ups (membership, settings, image, service)',
+      settledInOrder([this.replicaPlan(plan, signal), this.settings(), this.engine.inspectImage(plan.image, { signal }), this.findService(plan, signal)] as const),
+    );
+    let image = found;
+    if (!image) {
+      await ensureImage();
+      image = await this.engine.inspectImage(plan.image, { signal });
+    }
     if (!image) throw new GatehouseError('IMAGE_PULL_FAILED', `The image ${plan.image} is not on this machine.`, 'Check the image reference and `docker login`.');
-    const existing = await this.findService(plan, signal);
-    // The overlay network and the database first: the gateway's tasks join the one and mount the other's password.
-    await ensureOverlayNetwork(this.engine, plan.stackName, signal);
-    const database = this.database ? await this.database.deploy(signal) : null;
-    const secrets = [...(await this.ensureSecrets(plan, secretEnv, signal)), ...(database ? [database.secret] : [])];
+    const imageId = image.Id;
+    // Side by side, each reused when present: the shell check of a new service's image (first in
+    // the order of failures: a refused image makes no service), the gateway's secrets, the
+    // credentials volume, and the overlay network then the database (the gateway's tasks join the
+    // one and mount the other's password).
+    const [, gatewaySecrets, , database] = await timing.timed(
+      'swarm deploy: shell check, secrets, volume, network, database',
+      settledInOrder([
+        existing ? Promise.resolve() : this.checkShell(plan, imageId, signal),
+        this.ensureSecrets(plan, secretEnv, signal),
+        existing ? Promise.resolve() : this.ensureVolume(plan, signal),
+        ensureOverlayNetwork(this.engine, plan.stackName, signal).then(() => (this.database ? this.database.deploy(signal) : null)),
+      ] as const),
+    );
+    const secrets = [...gatewaySecrets, ...(database ? [database.secret] : [])];
     const spec = this.serviceSpec(plan, settings, image, secrets, secretEnv, settings.replicas);
     const key = secretEnv.LITELLM_MASTER_KEY ?? '';
     const since = Date.now();
     let outcome: 'created' | 'already-running' | 'restarted' | 'recreated';
     let serviceId: string;
     if (!existing) {
-      await this.checkShell(plan, signal);
-      await this.ensureVolume(plan, signal);
       serviceId = await this.swarm.createService(spec, { signal, action: `create the service ${spec.Name}` });
       outcome = 'created';
     } else {
@@ -254,11 +303,12 @@ export class SwarmGateway {
         if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
         return 'already-running';
       }
-      if (!sameSpec) await this.checkShell(plan, signal);
+      if (!sameSpec) await this.checkShell(plan, imageId, signal);
       await this.swarm.updateService(existing.ID, existing.Version.Index, spec, { signal, action: `update the service ${spec.Name}` });
       outcome = sameSpec ? 'restarted' : 'recreated';
     }
-    await this.waitReady(plan, url, serviceId, key, since, spec, signal);
+    timing.mark(`swarm deploy: service ${outcome}`);
+    await timing.timed('swarm deploy: ready', this.waitReady(plan, url, serviceId, key, since, spec, signal));
     await this.database?.afterGateway(url, database, signal);
     if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
     return outcome;

@@ -32,6 +32,14 @@ export interface GatewayTlsOptions {
   now?: () => Date;
 }
 
+/**
+ * The address the certificate's names follow: bindAddress, except in swarm mode, where Swarm
+ * publishes the gateway on every interface whatever bindAddress says (as if bound to 0.0.0.0).
+ */
+export function certificateBind(settings: Pick<Settings, 'bindAddress' | 'target'>): string {
+  return settings.target === 'swarm' ? '0.0.0.0' : settings.bindAddress;
+}
+
 function summary(info: CertificateInfo, now: Date): TlsCertificateSummary {
   return {
     subject: info.subject,
@@ -131,7 +139,7 @@ export class GatewayTls {
   /** `tls enable`: local mode; the CA and a certificate for the current names are ready at once. */
   async enableLocal(): Promise<TlsStatus> {
     const settings = await this.opts.settings.get();
-    await this.prepareLocal(settings.bindAddress);
+    await this.prepareLocal(certificateBind(settings));
     await this.opts.settings.update({ tls: { mode: 'local', certFile: null, keyFile: null } });
     return this.status();
   }
@@ -141,7 +149,7 @@ export class GatewayTls {
     const settings = await this.opts.settings.get();
     const cert = path.resolve(certFile);
     const key = path.resolve(keyFile);
-    await this.loadCustom(settings.bindAddress, cert, key);
+    await this.loadCustom(certificateBind(settings), cert, key);
     await this.opts.settings.update({ tls: { mode: 'custom', certFile: cert, keyFile: key } });
     return this.status();
   }
@@ -155,7 +163,7 @@ export class GatewayTls {
   async status(): Promise<TlsStatus> {
     const settings = await this.opts.settings.get();
     const now = this.now();
-    const wanted = this.wantedNames(settings.bindAddress);
+    const wanted = this.wantedNames(certificateBind(settings));
     const caPem = await readText(this.caFile);
     let ca: TlsCertificateSummary | null = null;
     try {
@@ -178,7 +186,7 @@ export class GatewayTls {
       if (reason) out.problem = `The next start issues a new certificate: ${reason}.`;
     } else if (settings.tls.mode === 'custom') {
       try {
-        const pair = await this.loadCustom(settings.bindAddress, settings.tls.certFile as string, settings.tls.keyFile as string);
+        const pair = await this.loadCustom(certificateBind(settings), settings.tls.certFile as string, settings.tls.keyFile as string);
         out.certificate = summary(pair.info, now);
         const left = daysLeft(pair.info, now);
         if (left < RENEW_BEFORE_DAYS) out.problem = `The certificate expires in ${left} day${left === 1 ? '' : 's'}; renew it.`;
@@ -208,10 +216,10 @@ export class GatewayTls {
     if (settings.tls.mode === 'off') return null;
     let material: GatewayTlsMaterial;
     if (settings.tls.mode === 'custom') {
-      const { certPem, keyPem, info } = await this.loadCustom(settings.bindAddress, settings.tls.certFile as string, settings.tls.keyFile as string);
+      const { certPem, keyPem, info } = await this.loadCustom(certificateBind(settings), settings.tls.certFile as string, settings.tls.keyFile as string);
       material = { mode: 'custom', certPem, keyPem, trust: customTrust(certPem), info, renewed: null };
     } else {
-      material = await this.prepareLocal(settings.bindAddress);
+      material = await this.prepareLocal(certificateBind(settings));
     }
     this.prepared.clear();
     this.prepared.set(material.info.sha256, material);

@@ -14,8 +14,7 @@ import type { SwarmMembership } from '../../electron/core/engine/types';
 import { createHandlers } from '../../electron/main/ipc-handlers';
 import { registerIpc, trustedPageGate } from '../../electron/main/ipc-main';
 import { createBridge } from '../../electron/preload/preload-api';
-import { patchOf } from '../../renderer/src/views/settings/draft';
-import { replicasProblem } from '../../renderer/src/views/settings/TargetSection';
+import { patchOf, replicasProblem } from '../../renderer/src/views/settings/draft';
 import { InProcessIpc } from '../support/in-process-ipc';
 
 const PAGE = 'file:///app/dist/renderer/index.html';

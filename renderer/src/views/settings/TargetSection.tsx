@@ -5,15 +5,9 @@ import { swarmServiceName } from '../../../../shared/stack-names';
 import { call, errorOf } from '../../bridge';
 import { Card, Field } from '../../components';
 import { SwarmInitAction } from '../SwarmInitAction';
-import type { SetDraft } from './draft';
+import { replicasProblem, type SetDraft } from './draft';
 
 const { min: MIN_REPLICAS, max: MAX_REPLICAS } = SETTINGS_LIMITS.replicas;
-
-/** The replicas field's own message, from the same bounds the settings schema holds; null when valid. */
-export function replicasProblem(value: number): string | null {
-  if (Number.isInteger(value) && value >= MIN_REPLICAS && value <= MAX_REPLICAS) return null;
-  return `Replicas must be a whole number from ${MIN_REPLICAS} to ${MAX_REPLICAS}.`;
-}
 
 interface Choice<T> {
   value: T;

@@ -1,4 +1,5 @@
 import type { Settings, SettingsPatch } from '../../../../shared/api';
+import { SETTINGS_LIMITS } from '../../../../shared/settings-limits';
 import { isLoopback } from '../../format';
 
 export const BIND_CHOICES = [
@@ -31,4 +32,11 @@ export function patchOf(saved: Settings, draft: Settings): SettingsPatch {
   if (draft.database.enabled !== saved.database.enabled) p.database = { enabled: draft.database.enabled };
   if (draft.watchedFolders.join('\n') !== saved.watchedFolders.join('\n')) p.watchedFolders = draft.watchedFolders;
   return p;
+}
+
+/** The replicas field's own message, from the same bounds the settings schema holds; null when valid. */
+export function replicasProblem(value: number): string | null {
+  const { min, max } = SETTINGS_LIMITS.replicas;
+  if (Number.isInteger(value) && value >= min && value <= max) return null;
+  return `Replicas must be a whole number from ${min} to ${max}.`;
 }

@@ -102,7 +102,7 @@ export class Gatehouse {
       secrets: this.secrets,
       ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
     });
-    const swarm = new SwarmGateway(this.engine, () => this.settings.get(), swarmDatabase, this.tls);
+    const swarm = new SwarmGateway(this.engine, () => this.settings.get(), swarmDatabase, this.tls, this.state);
     // In swarm mode the database password reaches the gateway as a Swarm secret file (swarm/wrapper.ts builds DATABASE_URL in the task), never in its environment.
     const databaseEnv = async () => ((await swarm.enabled()) ? {} : this.database.gatewayEnv());
     const secretEnv = (o?: { masterKey?: string }) => gatewaySecretEnv({ keys: this.keys, secrets: this.secrets, database: databaseEnv, tls: async () => this.tls.gatewayEnv(await this.settings.get()) }, o);

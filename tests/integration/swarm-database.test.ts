@@ -9,6 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { KeytarSecretStore } from '../../electron/core/secrets/keytar-store';
@@ -168,9 +169,21 @@ describe('swarm mode with the database: <stack>_db and <stack>_litellm on <stack
     assert.equal(await rowInPostgres('virtual-key'), 'spend=42', 'the row is in the database service\'s PostgreSQL');
   });
 
-  test('logs read the swarm stack', async () => {
-    const logs = await cli(['logs', '--tail', '50', '--json'], 60_000);
-    assert.equal(logs.code, 0, logs.stderr);
+  test('logs read the gateway service\'s tasks', async (ctx) => {
+    // Docker's service logs leave out a task while its HEALTHCHECK has not passed yet (task state
+    // "starting": the seed image checks first after 30 s), so the lines appear once it has.
+    const began = Date.now();
+    let entries: { message?: string }[] = [];
+    let last: CliResult | null = null;
+    while (Date.now() - began < 60_000) {
+      last = await cli(['logs', '--grep', 'Uvicorn running on', '--json'], 60_000);
+      assert.equal(last.code, 0, last.stderr);
+      entries = last.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message?: string });
+      if (entries.some((e) => /Uvicorn running on/.test(e.message ?? ''))) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    ctx.diagnostic(`the boot line appeared in gatehouse logs ${Date.now() - began} ms after this step began`);
+    assert.ok(entries.some((e) => /Uvicorn running on/.test(e.message ?? '')), `the stand-in's boot line is in the log (${last?.stdout.slice(0, 400)})`);
   });
 
   test('key rotate with the database: new key served, old refused, the data still there', async () => {
@@ -265,5 +278,44 @@ describe('swarm mode with the database: <stack>_db and <stack>_litellm on <stack
     assert.deepEqual((await stackVolumes(t.stack)).sort(), [`${t.stack}-claude`, `${t.stack}-db-data`]);
     const human = await cli(['remove']);
     assert.equal(human.code, 0, human.stderr);
+  });
+
+  test('the kept volume with a password it does not know: DATABASE_FAILED in PostgreSQL\'s words, the database scaled back to 0, no gateway, nothing deleted', async () => {
+    const pw = await password();
+    await store.set(ACCOUNTS.databasePassword, crypto.randomBytes(32).toString('hex'));
+    const wrong = await cli(['start']);
+    assert.equal(wrong.code, 1, wrong.stdout);
+    assert.match(wrong.stderr, new RegExp(`database in the volume ${t.stack}-db-data refused the password in the keychain`));
+    assert.match(wrong.stderr, /password authentication failed for user "llmproxy"/);
+    assert.match(wrong.stderr, /\(error code DATABASE_FAILED\)/);
+    const db = await service('db');
+    assert.equal((db.Spec?.Mode as { Replicated: { Replicas: number } }).Replicated.Replicas, 0, 'the database service is scaled back to 0');
+    assert.ok(!(await services()).some((s) => s.Spec?.Name === `${t.stack}_litellm`), 'no gateway service was made on a database it cannot use');
+    assert.deepEqual((await stackVolumes(t.stack)).sort(), [`${t.stack}-claude`, `${t.stack}-db-data`]);
+
+    // The right password again: the same rows.
+    await store.set(ACCOUNTS.databasePassword, pw);
+    const start = await cli(['start']);
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal(await dbGet(t.port, keys.at(-1)!, 'virtual-key'), 'spend=42', 'the data was not touched by the refused start');
+  });
+
+  test('db remove-data: refused while the database service runs; after stop it removes the service holding the volume, then the volume', async () => {
+    const volume = `${t.stack}-db-data`;
+    const running = await cli(['db', 'remove-data', '--confirm', volume]);
+    assert.equal(running.code, 1);
+    assert.match(running.stderr, new RegExp(`database service ${t.stack}_db is running on the volume ${volume}`));
+    assert.ok((await stackVolumes(t.stack)).includes(volume));
+    assert.equal((await cli(['stop'])).code, 0);
+    const rm = await cli(['db', 'remove-data', '--confirm', volume]);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual(await stackVolumes(t.stack), [`${t.stack}-claude`]);
+    assert.ok(!(await services()).some((s) => s.Spec?.Name === `${t.stack}_db`), 'the stopped database service that held the volume is gone');
+    const all = await cli(['remove', '--volumes', '--confirm', t.stack, '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual((JSON.parse(all.stdout) as { volumesRemoved: string[] }).volumesRemoved, [`${t.stack}-claude`]);
+    assert.deepEqual(await stackVolumes(t.stack), []);
+    assert.equal((await services()).length, 0);
+    assert.equal((await docker.listSecrets({ filters: { label: [`${LABELS.stack}=${t.stack}`] } })).length, 0);
   });
 });

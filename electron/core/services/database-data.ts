@@ -48,6 +48,7 @@ export async function removeDatabaseData(db: DatabaseService, plan: DatabasePlan
     throw failed(`The database ${plan.containerName} is running on the volume ${plan.volumeName}, so its data cannot be removed.`, 'Stop the stack first (gatehouse stop), then run the command again.');
   }
   if (container) await db.lifecycle.remove(container.Id, signal);
+  await db.releaseVolume(signal);
   try {
     await db.lifecycle.engine.removeVolume(plan.volumeName, { signal });
   } catch (err) {

@@ -24,6 +24,11 @@ export interface DatabaseServiceOptions {
   ensureImage: (image: string, signal?: AbortSignal) => Promise<void>;
   /** Makes sure the stack's network exists (the stack's own ensureBase). */
   ensureNetwork: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * Before the data volume is deleted: lets go of it elsewhere (swarm mode's database service,
+   * whose task containers hold it); refuses when the database runs there.
+   */
+  releaseVolume?: (signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -138,6 +143,11 @@ export class DatabaseService implements ServiceSpec<DatabasePlan, string, string
   async waitGatewayConnected(gatewayUrl: string, signal?: AbortSignal): Promise<void> {
     const plan = await this.plan();
     if (plan.enabled) await waitGatewayConnected(plan, gatewayUrl, signal);
+  }
+
+  /** Lets go of the data volume outside this container (swarm mode's database service); see the option. */
+  async releaseVolume(signal?: AbortSignal): Promise<void> {
+    await this.opts.releaseVolume?.(signal);
   }
 
   /** Deletes the database's data, only when `confirm` names the volume (database-data.ts). */

@@ -2,7 +2,7 @@ import type { DatabaseStatus, Settings } from '../../../shared/api';
 import { sleep } from '../../../shared/sleep';
 import { GatehouseError } from '../errors';
 import { LABELS, stackLabels } from '../engine/labels';
-import type { DockerEngine, ServiceDetails, ServiceSpec, SwarmEngine, TaskDetails } from '../engine/types';
+import { isSwarmEngine, type DockerEngine, type ServiceDetails, type ServiceSpec, type SwarmEngine, type TaskDetails } from '../engine/types';
 import { ensureSaltKey } from '../secrets/salt-key';
 import type { SecretStore } from '../secrets/secret-store';
 import { askGateway, failed, verifyPassword, waitGatewayConnected, waitReady } from '../services/database-checks';
@@ -13,6 +13,7 @@ import { describeDatabaseStatus } from '../services/database-status';
 import { envFingerprint } from '../services/gateway-plan';
 import { requireManager, swarmEngine } from './membership';
 import { ensureOverlayNetwork, networkNameFor } from './network';
+import { waitTaskContainersGone } from './removal';
 import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './secrets';
 import { DB_PASSWORD_FILE, checkWrapperPassword } from './wrapper';
 
@@ -179,6 +180,12 @@ export class SwarmDatabase {
    * The task's container runs, pg_isready answers on TCP in it and the keychain's password logs
    * in (services/database-checks.ts, as container mode does: the task runs on this node), then
    * Swarm calls the task running, which is when `<stack>_db` resolves on the network.
+   *
+   * A container Docker could not start yet is waited for, not judged: on a freshly created overlay
+   * network the engine's first start of a task's container can fail ("network … not found", exit
+   * 128) and Swarm's executor creates the network on the node and starts the same container again.
+   * A task Swarm gives up on is replaced (restart policy); the third failed task is the error, with
+   * its container's last lines.
    */
   private async waitReady(plan: DatabasePlan, serviceId: string, password: string, since: number, signal: AbortSignal | undefined, onStep: (detail: string) => void): Promise<void> {
     const deadline = Date.now() + plan.startTimeoutMs;
@@ -188,20 +195,29 @@ export class SwarmDatabase {
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       const tasks = await this.swarm.listTasks({ service: [serviceId] }, { signal });
-      const failedTask = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000 && !containerOf(t));
-      if (failedTask) {
-        throw failed(`A task of the database service ${plan.containerName} ${failedTask.Status?.State}: ${failedTask.Status?.Err ?? failedTask.Status?.Message ?? 'no reason given'}.`, `Check the image ${plan.image} and the data volume ${plan.volumeName} (\`docker service ps ${plan.containerName} --no-trunc\`). Nothing was deleted.`);
+      const recent = (t: TaskDetails) => Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000;
+      const refused = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && recent(t) && !containerOf(t));
+      if (refused) {
+        throw failed(`A task of the database service ${plan.containerName} ${refused.Status?.State}: ${refused.Status?.Err ?? refused.Status?.Message ?? 'no reason given'}.`, `Check the image ${plan.image} and the data volume ${plan.volumeName} (\`docker service ps ${plan.containerName} --no-trunc\`). Nothing was deleted.`);
       }
+      const failedTasks = tasks.filter((t) => t.Status?.State === 'failed' && recent(t) && containerOf(t));
+      if (failedTasks.length >= 3) await this.reportExit(plan, containerOf(failedTasks[0]!)!, failedTasks[0]!, password, signal);
       const current = tasks.find((t) => t.DesiredState === 'running' && ['starting', 'running'].includes(t.Status?.State ?? '') && containerOf(t));
       if (current) {
-        if (!containerId) {
-          containerId = containerOf(current)!;
-          await waitReady(this.opts.engine, plan, containerId, password, signal);
-          onStep('Checking the database password.');
-          await verifyPassword(this.opts.engine, plan, containerId, password, signal);
+        const id = containerOf(current)!;
+        if (containerId !== id) {
+          const info = await this.opts.engine.inspectContainer(id, { signal });
+          if (info?.State.Running) {
+            containerId = id;
+            await waitReady(this.opts.engine, plan, id, password, signal);
+            onStep('Checking the database password.');
+            await verifyPassword(this.opts.engine, plan, id, password, signal);
+          } else {
+            last = info?.State.Error ? `Docker is starting the task's container again after: ${info.State.Error}` : 'the task\'s container is being started';
+          }
         }
-        if (current.Status?.State === 'running') return;
-        last = 'the task accepts connections; Swarm still calls it starting (waiting for its health check)';
+        if (containerId === id && current.Status?.State === 'running') return;
+        if (containerId === id) last = 'the database accepts connections; Swarm calls its task running once its health check passes';
       } else {
         last = tasks.find((t) => t.DesiredState === 'running')?.Status?.State ?? 'no task yet';
       }
@@ -210,6 +226,18 @@ export class SwarmDatabase {
       }
       await sleep(POLL_MS, signal);
     }
+  }
+
+  /** The failed task's exit as container mode reports one (its code and last log lines), with Swarm's reason. */
+  private async reportExit(plan: DatabasePlan, containerId: string, task: TaskDetails, password: string, signal?: AbortSignal): Promise<never> {
+    try {
+      // The container no longer runs: waitReady reports its exit with its last lines.
+      await waitReady(this.opts.engine, plan, containerId, password, signal);
+    } catch (err) {
+      if (err instanceof GatehouseError && task.Status?.Err) throw new GatehouseError(err.code, `${err.message}\nSwarm says about the task: ${task.Status.Err}.`, err.fix, { cause: err });
+      throw err;
+    }
+    throw failed(`The database service ${plan.containerName} failed three tasks in a row: ${task.Status?.Err ?? 'no reason given'}.`, `Look at \`docker service ps ${plan.containerName} --no-trunc\`. Nothing was deleted.`);
   }
 
   /**
@@ -254,6 +282,25 @@ export class SwarmDatabase {
       await sleep(POLL_MS, signal);
     }
     throw failed(`The database service ${svc.Spec.Name} still has a running task ${Math.round(STOP_WAIT_MS / 1000)} s after being scaled to 0.`, `Look at \`docker service ps ${svc.Spec.Name}\`, then run \`gatehouse stop\` again. Nothing was deleted.`);
+  }
+
+  /**
+   * Before `gatehouse db remove-data`: the database service's task containers hold the data volume
+   * even when scaled to 0, so a stopped service is removed (its password secret and the volume
+   * stay; the next start makes the service again). A running one is refused. Nothing on an engine
+   * that manages no swarm.
+   */
+  async releaseVolume(signal?: AbortSignal): Promise<void> {
+    const { engine } = this.opts;
+    if (!isSwarmEngine(engine) || !(await engine.swarmMembership({ signal })).controlAvailable) return;
+    const plan = await this.plan();
+    const svc = await this.findService(plan, signal);
+    if (!svc) return;
+    if (replicasOf(svc) > 0) {
+      throw failed(`The database service ${plan.containerName} is running on the volume ${plan.volumeName}, so its data cannot be removed.`, 'Stop the stack first (gatehouse stop), then run the command again.');
+    }
+    await this.swarm.removeService(svc.ID, { signal, action: `remove the service ${svc.Spec.Name}` });
+    await waitTaskContainersGone(engine, [svc.ID], Date.now() + STOP_WAIT_MS, signal);
   }
 
   /**

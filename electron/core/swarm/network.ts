@@ -40,7 +40,9 @@ const ACTIVE_ENDPOINTS = /active endpoints|in use/i;
 
 /**
  * Removes `<stack>_net` when it is the stack's own; returns its name, or null when there was
- * none (or it is someone else's). Waits (bounded) for the endpoints of tasks that are ending.
+ * none (or it is someone else's). Waits (bounded) for the endpoints of tasks that are ending, and
+ * then until the network is gone: Swarm removes an overlay network a few seconds after the call
+ * returns, and a start in between would find the old one and attach its tasks to it.
  */
 export async function removeOverlayNetwork(engine: DockerEngine, stackName: string, signal?: AbortSignal): Promise<string | null> {
   const name = networkNameFor(stackName);
@@ -50,6 +52,7 @@ export async function removeOverlayNetwork(engine: DockerEngine, stackName: stri
   for (;;) {
     try {
       await engine.removeNetwork(name, { signal, action: `remove the overlay network ${name}` });
+      while (Date.now() < deadline && (await engine.inspectNetwork(name, { signal }))) await sleep(250, signal);
       return name;
     } catch (err) {
       if (Date.now() > deadline || !ACTIVE_ENDPOINTS.test(engineReason(err))) throw err;

@@ -37,14 +37,8 @@ export async function removeSwarmStack(engine: DockerEngine, stackName: string, 
     await engine.removeService(svc.ID, { signal, action: `remove the service ${svc.Spec.Name}` });
     removed.push(svc.Spec.Name ?? svc.ID);
   }
-  // A volume, secret or network is held until the containers of the removed services' tasks are gone.
   const deadline = Date.now() + TASKS_GONE_MS;
-  for (const svc of services) {
-    while ((await engine.listContainers({ label: [`com.docker.swarm.service.id=${svc.ID}`] }, { signal, action: 'list the service\'s task containers' })).length) {
-      if (Date.now() > deadline) break;
-      await sleep(250, signal);
-    }
-  }
+  await waitTaskContainersGone(engine, services.map((s) => s.ID), deadline, signal);
   const secrets: string[] = [];
   for (const s of await engine.listSecrets(filters, { signal })) {
     if (!belongsTo(s.Spec.Labels, stackName)) continue;
@@ -53,6 +47,19 @@ export async function removeSwarmStack(engine: DockerEngine, stackName: string, 
   }
   const network = await removeOverlayNetwork(engine, stackName, signal);
   return { services: removed, secrets, network };
+}
+
+/**
+ * A volume, secret or network is held until the containers of a removed service's tasks are gone
+ * (Swarm removes them after their stop signal and grace period); waits for that, until `deadline`.
+ */
+export async function waitTaskContainersGone(engine: DockerEngine, serviceIds: string[], deadline: number, signal?: AbortSignal): Promise<void> {
+  for (const id of serviceIds) {
+    while ((await engine.listContainers({ label: [`com.docker.swarm.service.id=${id}`] }, { signal, action: 'list the service\'s task containers' })).length) {
+      if (Date.now() > deadline) return;
+      await sleep(250, signal);
+    }
+  }
 }
 
 /** Swarm lets go of a secret a little after the last task that used it: retried while Docker says it is in use. */

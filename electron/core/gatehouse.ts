@@ -95,6 +95,7 @@ export class Gatehouse {
       secrets: this.secrets,
       ensureImage: async (image, signal) => this.stack.ensureImage({ ...(await this.stack.plan()), image }, signal),
       ensureNetwork: async (signal) => void (await this.stack.ensureBase(await this.stack.plan(), signal)),
+      releaseVolume: (signal) => swarmDatabase.releaseVolume(signal),
     });
     const swarmDatabase = new SwarmDatabase({
       engine: this.engine,

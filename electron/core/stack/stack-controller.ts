@@ -159,7 +159,8 @@ export class StackController {
       gateway.lifecycle.findSettled(plan, signal),
       gateway.inspectImage(plan, signal),
     ]);
-    const keychainOpened = timing.timed('keychain opened', (this.opts.currentKey?.() ?? Promise.resolve(null)).catch(() => null));
+    // Settles with the keychain's refusal (locked, unavailable), or null.
+    const keychainOpened = timing.timed('keychain opened', (this.opts.currentKey?.() ?? Promise.resolve(null)).then(() => null, (err: unknown) => err));
     for (const p of [answered, base, lookups]) p.catch(() => undefined);
     let secretEnv: Record<string, string>;
     let marks: StackMarks;
@@ -173,8 +174,10 @@ export class StackController {
       await this.opts.database?.up(signal, (detail) => this.progress.set(plan, 'starting', detail));
       this.progress.set(plan, 'starting', 'Looking for the stack.');
       // The keychain's secrets only after Docker answered, so that "Docker is down" never creates
-      // a key for nothing (the read above creates nothing).
-      await keychainOpened;
+      // a key for nothing (the read above creates nothing). A keychain that refused that read is
+      // reported as it is: asking again would mean a second unlock prompt for one start.
+      const refused = await keychainOpened;
+      if (isGatehouseError(refused, 'KEYCHAIN_LOCKED') || isGatehouseError(refused, 'KEYCHAIN_UNAVAILABLE')) throw refused;
       secretEnv = await timing.timed('keychain (secretEnv)', this.opts.secretEnv());
       let image: ImageDetails | null;
       [marks, found, image] = await lookups;

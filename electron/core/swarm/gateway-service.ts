@@ -10,7 +10,7 @@ import { fingerprint } from '../secrets/master-key';
 import { requireManager, swarmEngine } from './membership';
 import type { SwarmDatabase } from './database-service';
 import { databaseServiceNameFor } from './database-service';
-import { ensureOverlayNetwork, networkNameFor } from './network';
+import { networkNameFor } from './network';
 import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './secrets';
 import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEnv } from './wrapper';
 import { hostModeReplicaProblem, updateOrder, type UpdateOrder } from './replica-rules';
@@ -170,12 +170,14 @@ export class SwarmGateway {
     // With the database: the wrapper builds DATABASE_URL from the mounted password file; only its non-secret parts are here.
     // With HTTPS: the paths of the mounted certificate and key secrets, never their content.
     const env = { ...plan.extraEnv, ...(secrets.some((s) => s.envName === DB_PASSWORD_FILE) ? databaseWrapperEnv(databaseServiceNameFor(plan.stackName)) : {}), ...tlsServiceEnv(secrets, secretEnv) };
-    const network = networkNameFor(plan.stackName);
+    // The overlay network is there for the gateway to reach the database: without the database the
+    // gateway joins none (a task's first attachment to an overlay network costs ~1.5 s of its start).
+    const network = secrets.some((s) => s.envName === DB_PASSWORD_FILE) ? networkNameFor(plan.stackName) : null;
     const labels = {
       ...stackLabels(plan.stackName, 'gateway'),
       [LABELS.keyFingerprint]: fingerprint(key),
       // Covers the secrets' values through their names (fingerprints), never the values themselves.
-      [LABELS.envFingerprint]: envFingerprint({ ...env, ...Object.fromEntries(secrets.map((s) => [s.envName, s.name])), [LABELS.stack + '.network']: network }),
+      [LABELS.envFingerprint]: envFingerprint({ ...env, ...Object.fromEntries(secrets.map((s) => [s.envName, s.name])), ...(network ? { [LABELS.stack + '.network']: network } : {}) }),
     };
     return {
       Name: serviceNameFor(plan.stackName),
@@ -195,7 +197,7 @@ export class SwarmGateway {
           StopGracePeriod: 10 * NS,
         },
         RestartPolicy: { Condition: 'on-failure', Delay: 1 * NS, MaxAttempts: 3 },
-        Networks: [{ Target: network }],
+        ...(network ? { Networks: [{ Target: network }] } : {}),
       },
       Mode: { Replicated: { Replicas: replicas } },
       // start-first only where a replacement can bind beside its predecessor (replica-rules.ts says why).
@@ -214,6 +216,7 @@ export class SwarmGateway {
     const timing = debugTiming();
     let last = 'no answer yet';
     let tasksReadAt = 0;
+    let answered = false;
     let progress: { ready: boolean; detail: string } = { ready: false, detail: 'no task yet' };
     // The task list says whether a task failed and whether the rollout is complete; the published
     // port says whether the gateway answers. The port is probed every HEALTH_POLL_MS (a boot is
@@ -233,7 +236,8 @@ export class SwarmGateway {
       const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(url, signal)]);
       last = progress.detail;
       if (live) {
-        timing.mark('swarm readiness: the published port answers');
+        if (!answered) timing.mark('swarm readiness: the published port answers');
+        answered = true;
         const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(url, key, signal)]);
         if (b.ok && progress.ready) return;
         if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
@@ -274,15 +278,15 @@ export class SwarmGateway {
     const imageId = image.Id;
     // Side by side, each reused when present: the shell check of a new service's image (first in
     // the order of failures: a refused image makes no service), the gateway's secrets, the
-    // credentials volume, and the overlay network then the database (the gateway's tasks join the
-    // one and mount the other's password).
+    // credentials volume, and the database with its overlay network (the gateway's tasks join the
+    // one and mount the other's password; database-service.ts makes the network).
     const [, gatewaySecrets, , database] = await timing.timed(
-      'swarm deploy: shell check, secrets, volume, network, database',
+      'swarm deploy: shell check, secrets, volume, database',
       settledInOrder([
         existing ? Promise.resolve() : this.checkShell(plan, imageId, signal),
         this.ensureSecrets(plan, secretEnv, signal),
         existing ? Promise.resolve() : this.ensureVolume(plan, signal),
-        ensureOverlayNetwork(this.engine, plan.stackName, signal).then(() => (this.database ? this.database.deploy(signal) : null)),
+        this.database ? this.database.deploy(signal) : Promise.resolve(null),
       ] as const),
     );
     const secrets = [...gatewaySecrets, ...(database ? [database.secret] : [])];
@@ -344,8 +348,8 @@ export class SwarmGateway {
 
   /** The stack's status from the service and its tasks, with the same live probe as container mode. */
   async status(plan: StackPlan, url: string, key: string | null, signal?: AbortSignal): Promise<StackStatus> {
-    await requireManager(this.engine, { signal });
-    const svc = await this.findService(plan, signal);
+    // Independent look-ups side by side; the manager check first in the order of failures.
+    const [, svc, image] = await settledInOrder([requireManager(this.engine, { signal }), this.findService(plan, signal), this.engine.inspectImage(plan.image, { signal })] as const);
     const tasks = svc ? await this.tasks(svc.ID, signal) : [];
     const desired = desiredReplicas(svc?.Spec);
     const current = currentTasks(tasks);
@@ -354,7 +358,6 @@ export class SwarmGateway {
     const live = running.length ? await probeLiveness(url, signal) : null;
     const barrier = live ? await checkBarrier(url, key, signal) : null;
     const { state, detail } = serviceState({ serviceName: svc?.Spec.Name ?? null, desired, tasks, live, barrier });
-    const image = await this.engine.inspectImage(plan.image, { signal });
     const startedAt = running.length ? ((running[0] as { Status?: { Timestamp?: string } }).Status?.Timestamp ?? null) : null;
     return {
       state,

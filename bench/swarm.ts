@@ -164,7 +164,6 @@ async function measure(): Promise<Measured> {
     const t0 = performance.now();
     await timed('docker', ['secret', 'create', ...labels, `${name}_master`, '-'], dockerEnv, 60_000, key);
     await timed('docker', ['secret', 'create', ...labels, `${name}_salt`, '-'], dockerEnv, 60_000, salt);
-    // --entrypoint is split like a shell line: the script goes in single quotes (it holds none).
     await timed(
       'docker',
       [
@@ -177,8 +176,10 @@ async function measure(): Promise<Measured> {
         ...(hc ? ['--health-cmd', hc.Test.slice(1).join(' '), '--health-interval', `${(hc.Interval ?? 30 * NS) / NS}s`, '--health-timeout', `${(hc.Timeout ?? 30 * NS) / NS}s`, '--health-retries', String(hc.Retries ?? 3)] : []),
         '--restart-condition', 'on-failure', '--restart-delay', '1s', '--restart-max-attempts', '3',
         '--stop-grace-period', '10s', '--update-order', 'stop-first',
-        '--entrypoint', `/bin/sh -c '${WRAPPER_SCRIPT}' gatehouse-wrapper`,
-        IMAGE, ...entry,
+        // The wrapper goes in as arguments, not in --entrypoint (which the CLI splits like a shell line,
+        // and the script holds quotes): Command /bin/sh, Args -c SCRIPT gatehouse-wrapper ENTRY…, the same process.
+        '--entrypoint', '/bin/sh',
+        IMAGE, '-c', WRAPPER_SCRIPT, 'gatehouse-wrapper', ...entry,
       ],
       dockerEnv,
       120_000,

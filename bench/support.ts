@@ -142,6 +142,11 @@ export async function engineApiVersion(docker: Docker): Promise<string> {
 }
 
 /** Removes every container, network and volume labelled with this bench stack (only those). */
+/** Removes the stack's containers only: its network and volume stay, as a stop or a rotation leaves them. */
+export async function removeStackContainers(docker: Docker, stack: string): Promise<void> {
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.stack}=${stack}`] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+}
+
 export async function removeStack(docker: Docker, stack: string): Promise<void> {
   const filters = { label: [`${LABELS.stack}=${stack}`] };
   for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);

@@ -123,9 +123,10 @@ export class SwarmGateway {
 
   /**
    * The secrets for this environment: existing ones (same name = same value) reused, missing ones
-   * created; with HTTPS also the certificate and its key (tls-secrets.ts).
+   * created side by side; with HTTPS also the certificate and its key (tls-secrets.ts). `known`:
+   * the stack's gateway secrets as just listed (deploy lists them beside its other look-ups).
    */
-  async ensureSecrets(plan: StackPlan, secretEnv: Record<string, string>, signal?: AbortSignal): Promise<SwarmSecretRef[]> {
+  async ensureSecrets(plan: StackPlan, secretEnv: Record<string, string>, signal?: AbortSignal, known?: SecretSummary[]): Promise<SwarmSecretRef[]> {
     const extra = Object.keys(secretEnv).filter((k) => !(SWARM_SECRET_NAMES as readonly string[]).includes(k) && !TLS_ENV_NAMES.includes(k));
     if (extra.length) {
       // Anything else the gateway environment gains must be carried as a Swarm secret before swarm mode may run it.
@@ -135,15 +136,14 @@ export class SwarmGateway {
         'Run the gateway as a container (`gatehouse settings set target container`).',
       );
     }
-    const have = await this.stackSecrets(plan, signal);
+    const have = known ?? (await this.stackSecrets(plan, signal));
     const settings = this.tls ? await this.settings() : null;
     const tlsFiles = this.tls && settings ? { filesFor: (sha256: string) => this.tls!.filesFor(settings, sha256) } : undefined;
-    const tlsRefs = await ensureTlsSecrets(this.swarm, plan.stackName, secretEnv, have, tlsFiles, signal);
-    const refs: SwarmSecretRef[] = [];
-    for (const envName of SWARM_SECRET_NAMES) {
-      const value = secretEnv[envName];
-      if (value) refs.push(await ensureSecret(this.swarm, plan.stackName, 'gateway', envName, value, have, signal));
-    }
+    const names = SWARM_SECRET_NAMES.filter((envName) => secretEnv[envName]);
+    const [refs, tlsRefs] = await settledInOrder([
+      Promise.all(names.map((envName) => ensureSecret(this.swarm, plan.stackName, 'gateway', envName, secretEnv[envName]!, have, signal))),
+      ensureTlsSecrets(this.swarm, plan.stackName, secretEnv, have, tlsFiles, signal),
+    ] as const);
     return [...refs, ...tlsRefs];
   }
 
@@ -265,9 +265,9 @@ export class SwarmGateway {
     const timing = debugTiming();
     // Read-only look-ups side by side. The manager and replicas check (replicaPlan) comes first in
     // the order of failures and passes before the image is pulled or any secret or service is made.
-    const [, settings, found, existing] = await timing.timed(
-      'swarm deploy: look-ups (membership, settings, image, service)',
-      settledInOrder([this.replicaPlan(plan, signal), this.settings(), this.engine.inspectImage(plan.image, { signal }), this.findService(plan, signal)] as const),
+    const [, settings, found, existing, haveSecrets] = await timing.timed(
+      'swarm deploy: look-ups (membership, settings, image, service, secrets)',
+      settledInOrder([this.replicaPlan(plan, signal), this.settings(), this.engine.inspectImage(plan.image, { signal }), this.findService(plan, signal), this.stackSecrets(plan, signal)] as const),
     );
     let image = found;
     if (!image) {
@@ -284,7 +284,7 @@ export class SwarmGateway {
       'swarm deploy: shell check, secrets, volume, database',
       settledInOrder([
         existing ? Promise.resolve() : this.checkShell(plan, imageId, signal),
-        this.ensureSecrets(plan, secretEnv, signal),
+        this.ensureSecrets(plan, secretEnv, signal, haveSecrets),
         existing ? Promise.resolve() : this.ensureVolume(plan, signal),
         this.database ? this.database.deploy(signal) : Promise.resolve(null),
       ] as const),
@@ -313,8 +313,8 @@ export class SwarmGateway {
     }
     timing.mark(`swarm deploy: service ${outcome}`);
     await timing.timed('swarm deploy: ready', this.waitReady(plan, url, serviceId, key, since, spec, signal));
-    await this.database?.afterGateway(url, database, signal);
-    if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
+    // The database's own follow-up and the gateway's unused secrets are independent of each other.
+    await settledInOrder([this.database ? this.database.afterGateway(url, database, signal) : Promise.resolve(), pruneSecrets ? this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal) : Promise.resolve()] as const);
     return outcome;
   }
 

@@ -276,12 +276,15 @@ export class StackController {
   /** Swarm mode: the service created or updated with the keychain's secrets, ready when it serves the key. */
   private async swarmStart(plan: StackPlan, signal: AbortSignal): Promise<StartResult> {
     const swarm = this.opts.swarm!;
+    // The deploy's read-only look-ups run beside the keychain read and the container check.
+    const lookups = swarm.lookups(plan, signal);
+    lookups.catch(() => undefined); // awaited by deploy; a failure before it is not left unhandled
     const secretEnv = await this.opts.secretEnv();
     try {
       await this.targets.leaveContainers(plan, signal);
       this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
       await this.marks.write(plan.stackName, { swarmDeployed: true });
-      const outcome = await swarm.deploy(plan, this.opts.gateway.probeUrl(plan), secretEnv, () => this.ensureImage(plan, signal), signal);
+      const outcome = await swarm.deploy(plan, this.opts.gateway.probeUrl(plan), secretEnv, () => this.ensureImage(plan, signal), signal, true, lookups);
       this.progress.clear();
       return { status: await swarm.status(plan, this.opts.gateway.probeUrl(plan), secretEnv.LITELLM_MASTER_KEY ?? null, signal), outcome };
     } finally {

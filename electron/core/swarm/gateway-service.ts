@@ -29,6 +29,14 @@ const POLL_MS = 200;
 const TASKS_EVERY_MS = 250;
 const NS = 1_000_000_000;
 
+/** What SwarmGateway.deploy reads before it changes anything (SwarmGateway.lookups). */
+export interface DeployLookups {
+  settings: Settings;
+  image: ImageDetails | null;
+  existing: ServiceDetails | null;
+  secrets: SecretSummary[];
+}
+
 export function serviceNameFor(stackName: string): string {
   return `${stackName}_litellm`;
 }
@@ -257,18 +265,32 @@ export class SwarmGateway {
   }
 
   /**
+   * What a deploy reads before it changes anything, side by side: the manager and replicas check
+   * (first in the order of failures, so it passes before an image is pulled or any secret or service
+   * is made), the settings, the image, the service and the stack's gateway secrets.
+   */
+  lookups(plan: StackPlan, signal?: AbortSignal): Promise<DeployLookups> {
+    const work = settledInOrder([this.replicaPlan(plan, signal), this.settings(), this.engine.inspectImage(plan.image, { signal }), this.findService(plan, signal), this.stackSecrets(plan, signal)] as const);
+    return debugTiming().timed('swarm deploy: look-ups (membership, settings, image, service, secrets)', work.then(([, settings, image, existing, secrets]) => ({ settings, image, existing, secrets })));
+  }
+
+  /**
    * Creates or updates the service to run `secretEnv` with settings.replicas tasks, waits until
    * every one runs and the key barrier holds, then removes the stack's secrets no longer used.
    * Returns what it did; a changed replicas count or publish mode is an update.
    */
-  async deploy(plan: StackPlan, url: string, secretEnv: Record<string, string>, ensureImage: () => Promise<void>, signal?: AbortSignal, pruneSecrets = true): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
+  async deploy(
+    plan: StackPlan,
+    url: string,
+    secretEnv: Record<string, string>,
+    ensureImage: () => Promise<void>,
+    signal?: AbortSignal,
+    pruneSecrets = true,
+    /** `lookups(plan)` begun by the caller beside its own preparations; begun here when not given. */
+    begun?: Promise<DeployLookups>,
+  ): Promise<'created' | 'already-running' | 'restarted' | 'recreated'> {
     const timing = debugTiming();
-    // Read-only look-ups side by side. The manager and replicas check (replicaPlan) comes first in
-    // the order of failures and passes before the image is pulled or any secret or service is made.
-    const [, settings, found, existing, haveSecrets] = await timing.timed(
-      'swarm deploy: look-ups (membership, settings, image, service, secrets)',
-      settledInOrder([this.replicaPlan(plan, signal), this.settings(), this.engine.inspectImage(plan.image, { signal }), this.findService(plan, signal), this.stackSecrets(plan, signal)] as const),
-    );
+    const { settings, image: found, existing, secrets: haveSecrets } = await (begun ?? this.lookups(plan, signal));
     let image = found;
     if (!image) {
       await ensureImage();

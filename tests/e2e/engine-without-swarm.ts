@@ -104,6 +104,8 @@ export async function engineWithoutSwarm(): Promise<EngineWithoutSwarm> {
       },
       fail,
     );
+    // A client that hangs up (a followed stream cancelled) ends the engine's side too, as Docker sees it directly.
+    res.on('close', () => up.destroy());
     req.pipe(up);
   });
 

@@ -225,6 +225,7 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
       assert.equal(await authStatus(stack.port, key), 200);
       await assertSwarmCard(page, stack.stack);
       await assertAccessible(page, 'Dashboard, swarm service running');
+      await app.screenshot('dashboard-swarm');
       await page.getByTestId('power').click();
       await page.locator('#gateway-state[data-state="stopped"]').waitFor({ timeout: 90_000 });
       assert.match((await page.getByTestId('swarm-replicas').textContent()) ?? '', /replicas 0\/0/);

@@ -110,7 +110,7 @@ async function exitedError(container: ContainerHandle, info: ContainerDetails, s
  * gateway listens, and `onEnd` when Docker ends the stream (the container stopped). A log that
  * cannot be followed only costs the shortcut: the timed poll still runs.
  */
-function watchLog(container: ContainerHandle, onListening: () => void, onEnd: () => void): () => void {
+export function watchLog(container: ContainerHandle, onListening: () => void, onEnd: () => void): () => void {
   let closed = false;
   let stream: { destroy(): void } | null = null;
   let tail = '';

@@ -3,7 +3,8 @@ import { GatehouseError } from '../errors';
 import { LABELS, stackLabels } from '../engine/labels';
 import type { DockerEngine, ImageDetails, SecretSummary, ServiceDetails, ServiceSpec, SwarmEngine, TaskDetails } from '../engine/types';
 import { CLAUDE_HOME, GATEWAY_PORT, envFingerprint, type StackPlan } from '../services/gateway-plan';
-import { HEALTH_POLL_MS, checkBarrier, probeLiveness } from '../services/health';
+import { HEALTH_POLL_MS, checkBarrier, probeLiveness, watchLog } from '../services/health';
+import { containerHandle } from '../engine/container-logs';
 import { debugTiming } from '../debug-timing';
 import type { StateStore } from '../state-store';
 import { fingerprint } from '../secrets/master-key';
@@ -228,33 +229,62 @@ export class SwarmGateway {
     let progress: { ready: boolean; detail: string } = { ready: false, detail: 'no task yet' };
     // The task list says whether a task failed and whether the rollout is complete; the published
     // port says whether the gateway answers. The port is probed every HEALTH_POLL_MS (a boot is
-    // noticed within that, as in container mode); the task list is read at most every
-    // TASKS_EVERY_MS while nothing answers, and always beside the barrier once something does.
+    // noticed within that, as in container mode), and at once when a task's container logs that the
+    // gateway listens; the task list is read at most every TASKS_EVERY_MS while nothing answers,
+    // and always beside the barrier once something does. Each task container's own log is followed
+    // (the service logs API leaves a task out until its health check has passed); a container on
+    // another node cannot be, which only costs the shortcut.
+    const followed = new Map<string, () => void>();
+    let wake: (() => void) | null = null;
+    // A line heard while a probe runs: the next sleep is skipped.
+    let heard = false;
+    const onListening = (): void => {
+      timing.mark('swarm readiness: a task logs that the gateway listens');
+      heard = true;
+      wake?.();
+    };
     const readTasks = async (): Promise<void> => {
       const tasks = await this.tasks(serviceId, signal);
       tasksReadAt = Date.now();
+      for (const t of tasks) {
+        const id = t.DesiredState === 'running' ? t.Status?.ContainerStatus?.ContainerID : undefined;
+        if (id && !followed.has(id)) followed.set(id, watchLog(containerHandle(this.engine, id), onListening, () => undefined));
+      }
       const failed = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
       if (failed) {
         throw new GatehouseError('CONTAINER_EXITED', `A task of the gateway service ${serviceNameFor(plan.stackName)} ${failed.Status?.State}: ${failed.Status?.Err ?? failed.Status?.Message ?? 'no reason given'}.`, 'Read its log: `gatehouse logs --tail 50`; fix the cause and start again.');
       }
       progress = rollout(tasks, spec);
     };
-    for (;;) {
-      if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
-      const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(url, signal)]);
-      last = progress.detail;
-      if (live) {
-        if (!answered) timing.mark('swarm readiness: the published port answers');
-        answered = true;
-        const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(url, key, signal)]);
-        if (b.ok && progress.ready) return;
-        if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
-        last = b.ok ? progress.detail : `${b.detail}; ${progress.detail}`;
+    try {
+      for (;;) {
+        if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
+        const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(url, signal)]);
+        last = progress.detail;
+        if (live) {
+          if (!answered) timing.mark('swarm readiness: the published port answers');
+          answered = true;
+          const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(url, key, signal)]);
+          if (b.ok && progress.ready) return;
+          if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
+          last = b.ok ? progress.detail : `${b.detail}; ${progress.detail}`;
+        }
+        if (Date.now() > deadline) {
+          throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
+        }
+        await new Promise<void>((resolve) => {
+          if (heard) return resolve();
+          const timer = setTimeout(resolve, HEALTH_POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+        heard = false;
       }
-      if (Date.now() > deadline) {
-        throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
-      }
-      await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+    } finally {
+      for (const stop of followed.values()) stop();
     }
   }
 

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpGet } from '../../electron/core/services/http-probe';
 import { LABELS } from '../../electron/core/engine/labels';
+import { engineWithoutSwarm } from '../e2e/engine-without-swarm';
 import { removeSwarmObjects, useSingleNodeSwarm } from './swarm-helpers';
 import { docker, runCli, SEED, stackContainers, testStack, type TestStack } from './stack-helpers';
 
@@ -37,11 +38,26 @@ describe('switching target between container and swarm with the stack running', 
     return (await httpGet(`http://127.0.0.1:${t.port}/v1/models`, { timeoutMs: 3000, headers: { authorization: `Bearer ${key}` } })).status;
   }
 
-  test('container → swarm: the container is stopped (kept) before the service is deployed, and the service serves', async () => {
+  test('target swarm on an engine that is no manager: SWARM_NOT_MANAGER, and the running container gateway is left running', async () => {
     const first = await runCli(['start'], t.env, { timeoutMs: 120_000 });
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await gatewayContainerRunning(), true);
+    // The real engine manages a swarm (or is in none); this endpoint in front of it reports none.
+    const endpoint = await engineWithoutSwarm();
+    try {
+      t.writeSettings({ target: 'swarm', publishMode: 'host' });
+      const r = await runCli(['start'], { ...t.env, DOCKER_HOST: endpoint.dockerHost }, { timeoutMs: 120_000 });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /\(error code SWARM_NOT_MANAGER\)/);
+    } finally {
+      await endpoint.close();
+    }
+    assert.equal(await gatewayContainerRunning(), true, 'a swarm start that cannot happen stops nothing');
+    assert.equal(await answersWithKey(), 200);
+  });
 
+  test('container → swarm: the container is stopped (kept) before the service is deployed, and the service serves', async () => {
+    assert.equal(await gatewayContainerRunning(), true);
     t.writeSettings({ target: 'swarm', publishMode: 'host' });
     const r = await runCli(['start'], t.env, { timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.stderr);

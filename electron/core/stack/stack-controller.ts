@@ -281,6 +281,8 @@ export class StackController {
     lookups.catch(() => undefined); // awaited by deploy; a failure before it is not left unhandled
     const secretEnv = await this.opts.secretEnv();
     try {
+      // No container is stopped for a swarm start that cannot happen (no manager, too many replicas).
+      await lookups;
       await this.targets.leaveContainers(plan, signal);
       this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
       await this.marks.write(plan.stackName, { swarmDeployed: true });
@@ -289,6 +291,7 @@ export class StackController {
       return { status: await swarm.status(plan, this.opts.gateway.probeUrl(plan), secretEnv.LITELLM_MASTER_KEY ?? null, signal), outcome };
     } finally {
       this.progress.clear();
+      this.watcher.refresh(0);
     }
   }
 

@@ -16,7 +16,8 @@ import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './
 import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEnv } from './wrapper';
 import { hostModeReplicaProblem, updateOrder, type UpdateOrder } from './replica-rules';
 import { PENDING_TASK_STATES, currentTasks, desiredReplicas, rollout, serviceState, servingTasks } from './task-states';
-import { execProbe, type GatewayProbe } from '../services/gateway-probe';
+import { execProbe, gatewayProbe, type GatewayProbe } from '../services/gateway-probe';
+import { probeTransportFor } from '../engine/connection';
 import { ShellCheck } from './shell-check';
 import type { GatewayTls } from '../tls/gateway-tls';
 import { wantsTls } from '../tls/container-files';
@@ -111,6 +112,25 @@ export class SwarmGateway {
     const misfit = hostModeReplicaProblem(publishMode, replicas, membership.nodes, plan.port);
     if (misfit) throw misfit;
     return { replicas, order: updateOrder(publishMode, replicas) };
+  }
+
+  /** Whether the engine is on another machine (its published port is not this machine's). */
+  private remote(): boolean {
+    return probeTransportFor(this.engine.endpoint()) !== 'host-http';
+  }
+
+  /**
+   * How the gateway is asked: on a local engine at the published port on this machine; on a remote
+   * one (ssh://, tcp:// with TLS) from inside a serving task's container on the manager's node
+   * (Docker exec, through the engine's own encrypted connection), as container mode does. With no
+   * such task the probe is keyless: a key is never sent over plain HTTP across the network.
+   */
+  async probeOf(plan: StackPlan, url: string, tasks: TaskDetails[], signal?: AbortSignal): Promise<GatewayProbe> {
+    if (!this.remote()) return gatewayProbe(this.engine, url, null);
+    const { nodeId } = await requireManager(this.engine, { signal });
+    const local = servingTasks(tasks).find((t) => t.NodeID === nodeId)?.Status?.ContainerStatus?.ContainerID ?? null;
+    const scheme = new URL(plan.url).protocol === 'https:' ? 'https' : 'http';
+    return gatewayProbe(this.engine, url, local ? { id: local, scheme, port: GATEWAY_PORT } : null);
   }
 
   /**
@@ -223,6 +243,7 @@ export class SwarmGateway {
   async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, spec: ServiceSpec, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + plan.startTimeoutMs;
     const timing = debugTiming();
+    const remote = this.remote();
     let last = 'no answer yet';
     let tasksReadAt = 0;
     let answered = false;
@@ -243,8 +264,10 @@ export class SwarmGateway {
       heard = true;
       wake?.();
     };
+    let latest: TaskDetails[] = [];
     const readTasks = async (): Promise<void> => {
       const tasks = await this.tasks(serviceId, signal);
+      latest = tasks;
       tasksReadAt = Date.now();
       for (const t of tasks) {
         const id = t.DesiredState === 'running' ? t.Status?.ContainerStatus?.ContainerID : undefined;
@@ -259,12 +282,20 @@ export class SwarmGateway {
     try {
       for (;;) {
         if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
-        const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(url, signal)]);
+        const probe = remote ? await this.probeOf(plan, url, latest, signal) : url;
+        const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(probe, signal)]);
         last = progress.detail;
         if (live) {
           if (!answered) timing.mark('swarm readiness: the published port answers');
           answered = true;
-          const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(url, key, signal)]);
+          const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(probe, key, signal)]);
+          if (!b.ok && remote && progress.ready && typeof probe !== 'string' && !probe.where.startsWith('inside') && !url.startsWith('https:')) {
+            throw new GatehouseError(
+              'SETTINGS_INVALID',
+              `The gateway service ${serviceNameFor(plan.stackName)} runs, but no task of it is on the node of the engine Gatehouse talks to, so its key could only be checked by sending it in clear over HTTP across the network — which Gatehouse does not do.`,
+              'Turn HTTPS on (`gatehouse tls enable`), or point DOCKER_HOST at the manager whose node runs the gateway\'s task.',
+            );
+          }
           if (b.ok && progress.ready) return;
           if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
           last = b.ok ? progress.detail : `${b.detail}; ${progress.detail}`;
@@ -355,7 +386,8 @@ export class SwarmGateway {
       const sameSpec = existing.Spec.Labels?.[LABELS.envFingerprint] === spec.Labels?.[LABELS.envFingerprint] && (existing.Spec.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image?.split('@')[0] === plan.image;
       const layout = (x: ServiceSpec) => [desiredReplicas(x), x.UpdateConfig?.Order, ...(x.EndpointSpec?.Ports ?? []).map((p) => `${p.PublishMode}:${p.PublishedPort}`)].join(' ');
       const sameLayout = layout(existing.Spec) === layout(spec);
-      if (sameSpec && sameLayout && (await checkBarrier(url, key, signal)).ok) {
+      const probe = this.remote() ? await this.probeOf(plan, url, await this.tasks(existing.ID, signal), signal) : url;
+      if (sameSpec && sameLayout && (await checkBarrier(probe, key, signal)).ok) {
         if (pruneSecrets) await this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal);
         return 'already-running';
       }
@@ -407,8 +439,9 @@ export class SwarmGateway {
     const current = currentTasks(tasks);
     const running = servingTasks(tasks);
     // The published port answers for whichever task it reaches; the task counts say how many serve.
-    const live = running.length ? await probeLiveness(url, signal) : null;
-    const barrier = live ? await checkBarrier(url, key, signal) : null;
+    const probe = running.length ? await this.probeOf(plan, url, tasks, signal) : null;
+    const live = probe ? await probeLiveness(probe, signal) : null;
+    const barrier = live && probe ? await checkBarrier(probe, key, signal) : null;
     const { state, detail } = serviceState({ serviceName: svc?.Spec.Name ?? null, desired, tasks, live, barrier });
     const startedAt = running.length ? ((running[0] as { Status?: { Timestamp?: string } }).Status?.Timestamp ?? null) : null;
     return {

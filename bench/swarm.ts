@@ -223,7 +223,11 @@ async function measure(): Promise<Measured> {
     for (const account of Object.values(ACCOUNTS)) await c.secrets.delete(account).catch(() => false);
     await c.close();
     fs.rmSync(home, { recursive: true, force: true });
-    if (made) await docker.swarmLeave({ force: true });
+    if (made) {
+      await docker.swarmLeave({ force: true });
+      // docker_gwbridge outlives the swarm: the engine is left as it was found.
+      await docker.getNetwork('docker_gwbridge').remove().catch(() => undefined);
+    }
   }
 }
 

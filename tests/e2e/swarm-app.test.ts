@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { authStatus } from '../integration/key-helpers';
-import { removeSwarmObjects, swarmState, useSingleNodeSwarm, type SwarmState } from '../integration/swarm-helpers';
+import { leaveSwarm, removeSwarmObjects, swarmState, useSingleNodeSwarm, type SwarmState } from '../integration/swarm-helpers';
 import { docker, runCli, SEED, testStack, type TestStack } from '../integration/stack-helpers';
 import { assertAccessible, focused, waitForFocus } from './a11y';
 import { engineWithoutSwarm, type EngineWithoutSwarm } from './engine-without-swarm';
@@ -100,7 +100,7 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
         await stack.cleanup();
       }
       // This case made the swarm (the engine was in none): leave it, so the engine ends as found.
-      if (initial.state === 'inactive' && (await swarmState()).state !== 'inactive') await docker.swarmLeave({ force: true });
+      if (initial.state === 'inactive' && (await swarmState()).state !== 'inactive') await leaveSwarm();
       assert.equal((await swarmState()).state, initial.state, 'the engine is left in the swarm state it was found in');
     });
 

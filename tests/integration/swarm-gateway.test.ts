@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fingerprint } from '../../electron/core/secrets/master-key';
 import { httpGet } from '../../electron/core/services/http-probe';
 import { LABELS } from '../../electron/core/engine/labels';
-import { removeSwarmObjects, swarmState } from './swarm-helpers';
+import { leaveSwarm, removeSwarmObjects, swarmState } from './swarm-helpers';
 import { docker, rand, readAllFiles, runCli, runCommand, SEED, testStack, type TestStack } from './stack-helpers';
 
 describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gateway service', () => {
@@ -29,7 +29,7 @@ describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gate
   after(async () => {
     await removeSwarmObjects(t.stack);
     await t.cleanup();
-    if (didInit) await docker.swarmLeave({ force: true });
+    if (didInit) await leaveSwarm();
     assert.deepEqual(await swarmState(), initial, 'the engine is left in the swarm state it was found in');
   });
 

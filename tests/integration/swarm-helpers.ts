@@ -32,9 +32,18 @@ export async function useSingleNodeSwarm(): Promise<{ initial: SwarmState; resto
   return {
     initial,
     restore: async () => {
-      if (created) await docker.swarmLeave({ force: true });
+      if (created) await leaveSwarm();
     },
   };
+}
+
+/**
+ * Leaves the swarm this test made, and the bridge Docker made for it (docker_gwbridge outlives
+ * the swarm), so the engine ends as it was found.
+ */
+export async function leaveSwarm(): Promise<void> {
+  await docker.swarmLeave({ force: true });
+  await docker.getNetwork('docker_gwbridge').remove().catch(() => undefined);
 }
 
 export async function removeSwarmObjects(stack: string): Promise<void> {

@@ -27,9 +27,9 @@ import Docker from 'dockerode';
 import type { BenchModule, BenchResult } from './types';
 import { Gatehouse } from '../electron/core/gatehouse';
 import { LABELS } from '../electron/core/engine/labels';
-import { httpGet } from '../electron/core/services/http-probe';
-import { CLAUDE_HOME, GATEWAY_PORT, gatewayCreateOptions } from '../electron/core/services/gateway-plan';
+import { CLAUDE_HOME, GATEWAY_PORT } from '../electron/core/services/gateway-plan';
 import { ACCOUNTS } from '../electron/core/secrets/secret-store';
+import { bootTime, rotationOutage } from './rotation-outage';
 import { WRAPPER_SCRIPT, healthcheckFromSecret } from '../electron/core/swarm/gateway-service';
 import {
   POLL_MS,
@@ -51,7 +51,6 @@ import {
 const IMAGE = STANDIN_SEED;
 const ROUNDS = 3;
 const ROTATIONS = 3;
-const PROBE_EVERY_MS = 20;
 const START_TARGET = 1.1;
 const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
 const NS = 1_000_000_000;
@@ -235,14 +234,6 @@ async function measure(): Promise<Measured> {
 async function measureRotations(docker: Docker, stack: string, baseEnv: NodeJS.ProcessEnv): Promise<RotationRound[]> {
   const port = await freePort();
   const core = await Gatehouse.open({ env: { ...baseEnv, GATEHOUSE_PORT: String(port) } });
-  const ok = async (p: number, key: string | null): Promise<boolean> => {
-    if (!key) return false;
-    try {
-      return (await httpGet(`http://127.0.0.1:${p}/v1/models`, { timeoutMs: 1000, headers: { authorization: `Bearer ${key}` } })).status === 200;
-    } catch {
-      return false;
-    }
-  };
   const rounds: RotationRound[] = [];
   try {
     await core.stack.start();
@@ -251,50 +242,9 @@ async function measureRotations(docker: Docker, stack: string, baseEnv: NodeJS.P
     await docker.createNetwork({ Name: plan.networkName, Labels: { [LABELS.stack]: stack } });
     for (let i = 0; i < ROTATIONS; i++) {
       const key = (await core.keys.require()) as string;
-      const basePort = await freePort();
-      const opts = gatewayCreateOptions({ ...plan, port: basePort }, { LITELLM_MASTER_KEY: key, LITELLM_SALT_KEY: 'sk-bench-salt' }, `${stack}-boot-${i}`);
-      opts.Labels = { ...opts.Labels, [LABELS.role]: 'bench-baseline' };
-      const base = await docker.createContainer(opts);
-      const t0 = performance.now();
-      await base.start();
-      while (!(await ok(basePort, key))) {
-        if (performance.now() - t0 > 60_000) throw new Error('the boot baseline container did not answer within 60 s');
-        await sleep(PROBE_EVERY_MS);
-      }
-      const bootMs = performance.now() - t0;
-      await base.remove({ force: true });
-
-      let newKey: string | null = null;
-      const off = core.events.on('rotation:progress', (p) => {
-        if (p.step === 'recreate') void core.secrets.get(ACCOUNTS.pendingMasterKey).then((k) => (newKey = k));
-      });
-      let lastOk = performance.now();
-      let longest = 0;
-      let rotating = true;
-      const loop = (async () => {
-        while (rotating) {
-          const served = (await ok(port, key)) || (await ok(port, newKey));
-          const now = performance.now();
-          if (served) {
-            longest = Math.max(longest, now - lastOk);
-            lastOk = now;
-          }
-          await sleep(PROBE_EVERY_MS);
-        }
-      })();
-      const result = await core.rotation.rotate();
-      // Keep probing until the new gateway has answered, so an outage at the very end counts.
-      const end = performance.now();
-      while (!(await ok(port, await core.keys.get()))) {
-        if (performance.now() - end > 30_000) throw new Error('the gateway service did not answer after the rotation');
-        await sleep(PROBE_EVERY_MS);
-      }
-      longest = Math.max(longest, performance.now() - lastOk);
-      rotating = false;
-      await loop;
-      off();
-      if (!result.gatewayRecreated) throw new Error('the rotation did not update the gateway service');
-      rounds.push({ bootMs, outageMs: longest });
+      const bootMs = await bootTime(docker, plan, key, await freePort(), `${stack}-boot-${i}`);
+      const outageMs = await rotationOutage(core, port, key);
+      rounds.push({ bootMs, outageMs });
     }
   } finally {
     await core.stack.stop().catch(() => undefined);

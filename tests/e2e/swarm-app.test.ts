@@ -136,6 +136,12 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
 
     before(async () => {
       swarm = await useSingleNodeSwarm();
+      // A swarm made a moment after the one above was left: the engine answers as a manager first.
+      const deadline = Date.now() + 30_000;
+      while (!(await swarmState()).manager) {
+        assert.ok(Date.now() < deadline, 'the engine did not report itself a swarm manager within 30 s of the init');
+        await new Promise((r) => setTimeout(r, 250));
+      }
       stack = await testStack('swarmapp', SEED);
       app = await launchApp({ browser, env: stack.env, clipboard: null });
       await withKey(app, '#settings');
@@ -152,7 +158,10 @@ describe('swarm mode in the desktop app', { timeout: 10 * 60_000 }, () => {
     test('Settings: target "Swarm service" and publish mode "Host" are saved (settings.json, `gatehouse settings`); the engine shows as a manager', async () => {
       const { page } = app;
       const section = page.locator('#target-settings');
-      await section.waitFor({ timeout: 15_000 });
+      // What the window shows instead, should the section not come: the failure then says it.
+      await section.waitFor({ timeout: 45_000 }).catch(async (err: Error) => {
+        throw new Error(`${err.message}\nthe window shows: ${((await page.locator('body').innerText().catch(() => '')) || '(nothing)').slice(0, 600)}`);
+      });
       assert.equal(await section.getByRole('heading', { level: 2 }).textContent(), 'Where the gateway runs');
       const container = section.getByRole('radio', { name: 'Container (this engine)' });
       assert.equal(await container.isChecked(), true, 'container is the default');

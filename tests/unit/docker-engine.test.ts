@@ -37,6 +37,18 @@ before(async () => {
     const key = `${req.method} ${url}`;
     seen.push(key);
     if (key === 'GET /containers/slow/json') return; // never answers: only an abort ends it
+    // Swarm's answer to an update sent with a version the orchestrator has moved past.
+    if (key === 'POST /services/svc/update') {
+      const version = new URL(req.url ?? '', 'http://engine').searchParams.get('version');
+      res.writeHead(version === '7' ? 200 : 500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(version === '7' ? { Warnings: null } : { message: 'rpc error: code = Unknown desc = update out of sequence' }));
+      return;
+    }
+    if (key === 'GET /services/svc') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ID: 'svc', Version: { Index: 7 }, Spec: { Name: 's_litellm' } }));
+      return;
+    }
     const [status, body] = answers[key] ?? [500, { message: `unexpected ${key}` }];
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body === '' ? '' : JSON.stringify(body));
@@ -83,4 +95,10 @@ test('no engine at the socket is DOCKER_UNREACHABLE naming it; an aborted call i
   const call = engine().inspectContainer('slow', { signal: ac.signal, action: 'inspect the gateway container' });
   setTimeout(() => ac.abort(), 50);
   await assert.rejects(call, (err) => isGatehouseError(err, 'CANCELLED') && /inspect the gateway container was cancelled/.test(err.message));
+});
+
+test('a service update sent with a version Swarm has moved past is sent again with the current one', async () => {
+  seen.length = 0;
+  await engine().updateService('svc', 5, { Name: 's_litellm' });
+  assert.deepEqual(seen, ['POST /services/svc/update', 'GET /services/svc', 'POST /services/svc/update']);
 });

@@ -366,8 +366,24 @@ export class DockerodeEngine implements DockerEngine, SwarmEngine {
     return this.call('list services', options, (d, signal) => d.listServices(withSignal({ filters }, signal)) as unknown as Promise<ServiceDetails[]>);
   }
 
+  /**
+   * Swarm bumps a service's version on its own too (the orchestrator writes UpdateStatus when a
+   * rolling update completes), so a version read a moment ago can be stale: "update out of
+   * sequence". The update is then sent again with the version read anew (the spec is what the
+   * caller wants either way); three tries.
+   */
   async updateService(id: string, version: number, spec: ServiceSpec, options?: CallOptions): Promise<void> {
-    await this.call(`update the service ${spec.Name ?? ''}`.trim(), options, (d, signal) => d.getService(id).update(withSignal({ ...spec, version }, signal)) as Promise<unknown>);
+    const action = `update the service ${spec.Name ?? ''}`.trim();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call(action, options, (d, signal) => d.getService(id).update(withSignal({ ...spec, version }, signal)) as Promise<unknown>);
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !/update out of sequence/.test(String((err as Error).message))) throw err;
+        const current = await this.call('inspect the service', options, (d, signal) => d.getService(id).inspect(withSignal({}, signal)) as Promise<{ Version?: { Index?: number } }>);
+        version = current.Version?.Index ?? version;
+      }
+    }
   }
 
   async removeService(id: string, options?: CallOptions): Promise<void> {

@@ -69,9 +69,9 @@ export async function streamContainerLogs(
     // A Buffer instead of a stream when follow is false.
     res = await engine.containerLogs(containerId, query, { signal });
   } catch (err) {
-    throw logError(err, containerId, signal, env);
+    throw logError(err, containerSubject(containerId), signal, env);
   }
-  await pumpLog(res, createLineDecoder(options.tty, onLine), signal, (err) => logError(err, containerId, signal, env));
+  await pumpLog(res, createLineDecoder(options.tty, onLine), signal, (err) => logError(err, containerSubject(containerId), signal, env));
 }
 
 /**
@@ -116,10 +116,25 @@ export async function pumpLog(res: Buffer | EngineStream, dec: { push(chunk: Buf
   });
 }
 
-function logError(err: unknown, containerId: string, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): GatehouseError {
+function containerSubject(containerId: string): LogSubject {
+  return { gone: `The gateway container ${containerId.slice(0, 12)}`, name: `container ${containerId.slice(0, 12)}`, check: '`docker logs` on the container' };
+}
+
+/** What a log stream reads, as its errors name it. */
+export interface LogSubject {
+  /** As a 404 names it: "The gateway container 0123456789ab". */
+  gone: string;
+  /** After "Reading the logs of": "container 0123456789ab". */
+  name: string;
+  /** The docker command to try by hand. */
+  check: string;
+}
+
+/** A log read's failure as one GatehouseError: cancelled, gone (404), a connection fault, or Docker's own words. */
+export function logError(err: unknown, subject: LogSubject, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): GatehouseError {
   if (signal?.aborted || (err as Error)?.name === 'AbortError' || isGatehouseError(err, 'CANCELLED')) return cancelled('Following the gateway logs');
   if (engineStatus(err) === 404) {
-    return new GatehouseError('NOT_FOUND', `The gateway container ${containerId.slice(0, 12)} no longer exists.`, 'Start the gateway again (`gatehouse start`).', { cause: err });
+    return new GatehouseError('NOT_FOUND', `${subject.gone} no longer exists.`, 'Start the gateway again (`gatehouse start`).', { cause: err });
   }
   // Connection faults are mapped by the engine (the call) or here (a stream that broke).
   if (err instanceof GatehouseError && err.code !== 'INTERNAL') return err;
@@ -128,8 +143,8 @@ function logError(err: unknown, containerId: string, signal: AbortSignal | undef
   const raw = err instanceof GatehouseError && err.cause ? err.cause : err;
   return new GatehouseError(
     'INTERNAL',
-    `Reading the logs of container ${containerId.slice(0, 12)} failed: ${(raw as Error)?.message ?? String(raw)}.`,
-    'Check that Docker is healthy (`docker logs` on the container), then try again.',
+    `Reading the logs of ${subject.name} failed: ${(raw as Error)?.message ?? String(raw)}.`,
+    `Check that Docker is healthy (${subject.check}), then try again.`,
     { cause: err },
   );
 }

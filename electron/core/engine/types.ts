@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { PullProgress } from '../../../shared/api';
+import type { PullProgress, SwarmMembership } from '../../../shared/api';
 import type { DockerEndpoint } from './connection';
 
 /**
@@ -134,17 +134,8 @@ export interface DockerEngine {
   events(filters: EngineFilters, options?: CallOptions & { since?: number }): Promise<EngineStream>;
 }
 
-/** What `docker info` says about Swarm: this engine's membership and whether it can manage the swarm. */
-export interface SwarmMembership {
-  /** Docker's LocalNodeState: "inactive", "pending", "active", "error", "locked". */
-  localNodeState: string;
-  /** Whether this engine is a manager (Swarm.ControlAvailable): only a manager creates services and secrets. */
-  controlAvailable: boolean;
-  nodeId: string | null;
-  /** Nodes in the swarm (Swarm.Nodes), 0 outside one. */
-  nodes: number;
-  managers: number;
-}
+/** What `docker info` says about Swarm (Swarm.LocalNodeState, ControlAvailable, NodeID, Nodes, Managers): the IPC contract's type. */
+export type { SwarmMembership };
 
 export type ServiceSpec = Docker.CreateServiceOptions;
 export interface ServiceDetails {

@@ -1,6 +1,5 @@
-import { GatehouseError, cancelled, isGatehouseError } from '../errors';
-import { connectionError, engineStatus } from '../engine/connection';
-import { createLineDecoder, pumpLog, toDockerSince, type RawLine } from '../engine/log-stream';
+import { cancelled } from '../errors';
+import { createLineDecoder, logError, pumpLog, toDockerSince, type LogSubject, type RawLine } from '../engine/log-stream';
 import type { DockerEngine, EngineStream, ServiceDetails, ServiceLogQuery, TaskDetails } from '../engine/types';
 import { swarmEngine } from './membership';
 
@@ -85,30 +84,17 @@ export async function streamServiceLogs(engine: DockerEngine, service: ServiceDe
   try {
     res = await swarmEngine(engine).serviceLogs(service.ID, query, { signal });
   } catch (err) {
-    throw serviceLogError(err, name, signal, engine.env);
+    throw logError(err, serviceSubject(name), signal, engine.env);
   }
   const dec = createLineDecoder(serviceTty(service), (l) => {
     const { attrs, message } = splitDetails(l.text);
     onLine({ time: l.time, stream: l.stream, text: message, taskId: attrs['com.docker.swarm.task.id'] ?? null, nodeId: attrs['com.docker.swarm.node.id'] ?? null });
   });
-  await pumpLog(res, dec, signal, (err) => serviceLogError(err, name, signal, engine.env));
+  await pumpLog(res, dec, signal, (err) => logError(err, serviceSubject(name), signal, engine.env));
 }
 
-function serviceLogError(err: unknown, name: string, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): GatehouseError {
-  if (signal?.aborted || (err as Error)?.name === 'AbortError' || isGatehouseError(err, 'CANCELLED')) return cancelled('Following the gateway logs');
-  if (engineStatus(err) === 404) {
-    return new GatehouseError('NOT_FOUND', `The gateway service ${name} no longer exists.`, 'Start the gateway again (`gatehouse start`).', { cause: err });
-  }
-  if (err instanceof GatehouseError && err.code !== 'INTERNAL') return err;
-  const conn = connectionError(err, env);
-  if (conn) return conn;
-  const raw = err instanceof GatehouseError && err.cause ? err.cause : err;
-  return new GatehouseError(
-    'INTERNAL',
-    `Reading the logs of the service ${name} failed: ${(raw as Error)?.message ?? String(raw)}.`,
-    `Check that Docker is healthy (\`docker service logs ${name}\`), then try again.`,
-    { cause: err },
-  );
+function serviceSubject(name: string): LogSubject {
+  return { gone: `The gateway service ${name}`, name: `the service ${name}`, check: `\`docker service logs ${name}\`` };
 }
 
 /** What a line's task id stands for: its name as the log shows it, and its container (null when Docker does not say). */

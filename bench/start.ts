@@ -22,7 +22,7 @@
  * /v1/models 401 without the key and 200 with it — what Gatehouse checks before it says ready.
  * Measured side by side in one run, over several rounds with the order rotating each round:
  * - gatehouse (CLI): `node bin/gatehouse.js start`, spawn to exit, after the build step that ships
- *   it (scripts/build-cli.mjs → dist/cli.cjs), with Node's compile cache in a temp XDG_CACHE_HOME
+ *   it (scripts/build-cli.mjs → dist/cli.cjs), with its code cache in a temp XDG_CACHE_HOME
  *   written by an uncounted warm-up run (as a user's first run writes it);
  * - gatehouse (core): `stack.start()` in-process, as the desktop app's Start button runs it;
  * - baselines with the key in the docker CLI's environment, never its argv.
@@ -86,7 +86,7 @@ interface Measured {
   /** Seconds from "ready" (core start resolved) to `docker ps` saying healthy, per measurement. */
   healthyAfterReadyS: number[];
   apiVersion: string;
-  /** The warm-up run: no compile cache yet, as a user's very first `gatehouse start`. */
+  /** The warm-up run: no code cache yet, as a user's very first `gatehouse start`. */
   cliFirstRunMs: number;
   overhead: { nodeBootMs: number; bundleLoadMs: number; startRunningMs: number };
   /** A cold CLI start in parts (medians of a few GATEHOUSE_DEBUG_TIMING=1 runs), ms. */
@@ -258,7 +258,7 @@ async function measure(): Promise<Measured> {
   };
 
   try {
-    // Warm-up, not counted: creates the key and the CLI's compile cache, warms the page cache.
+    // Warm-up, not counted: creates the key and the CLI's code cache for start, warms the page cache.
     const cliFirstRunMs = await cli('start');
     await removeStack(docker, stack);
     const key = (await core.keys.require()) as string;
@@ -365,7 +365,7 @@ const mod: BenchModule = {
     const o = m.overhead;
     const p = m.coldParts;
     const overhead =
-      `CLI overhead parts (median of 5): node boot ${o.nodeBootMs.toFixed(0)} ms, bundle load (gatehouse --version) ${o.bundleLoadMs.toFixed(0)} ms, start on a running gateway ${o.startRunningMs.toFixed(0)} ms; first run (no compile cache yet, not counted) ${m.cliFirstRunMs.toFixed(0)} ms; ` +
+      `CLI overhead parts (median of 5): node boot ${o.nodeBootMs.toFixed(0)} ms, bundle load (gatehouse --version) ${o.bundleLoadMs.toFixed(0)} ms, start on a running gateway ${o.startRunningMs.toFixed(0)} ms; first run (no code cache yet, not counted) ${m.cliFirstRunMs.toFixed(0)} ms; ` +
       `a cold start in parts (GATEHOUSE_DEBUG_TIMING=1, median of 3): boot + bundle ${p.bootAndBundle.toFixed(0)} ms, core open ${p.coreOpen.toFixed(0)} ms, to the container create (lock, plan, ping, network + volume, look-ups, keychain) ${p.beforeCreate.toFixed(0)} ms, create ${p.create.toFixed(0)} ms, start call ${p.start.toFixed(0)} ms, start to ready ${p.bootToReady.toFixed(0)} ms, ready to exit ${p.exit.toFixed(0)} ms, ${p.engineCalls.toFixed(0)} engine calls`;
     const startInterval = apiAtLeast(m.apiVersion, START_INTERVAL_API);
     return [

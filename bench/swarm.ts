@@ -190,7 +190,7 @@ async function measure(): Promise<Measured> {
   const rounds: StartRound[] = [];
   const rotations: RotationRound[] = [];
   try {
-    // Warm-up, not counted: creates the key, the salt key and the CLI's compile cache, the
+    // Warm-up, not counted: creates the key, the salt key and the CLI's code cache, the
     // credentials volume, and warms the page cache for both sides.
     await cliStart();
     await removeSwarmObjects(docker, stack);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the `gatehouse` CLI (electron/cli/main.ts and the core it uses, zod included) into one
-// CommonJS file, dist/cli.cjs, which bin/gatehouse.js loads with Node's compile cache on. One file
-// instead of ~150 modules is what keeps `gatehouse start` within its budget: Node resolves, reads
-// and compiles one file, and the cache skips most of the compiling.
+// CommonJS file, dist/cli.cjs, which bin/gatehouse.js loads with its code cache. One file
+// instead of ~150 modules keeps `gatehouse start` short: Node resolves, reads and compiles one file,
+// and the cache skips most of the compiling.
 // dockerode and docker-modem are bundled (their load is on the path of every command); kept
 // external: keytar (a native addon) and dockerode's native/optional parts (ssh2 with its native
 // cpu-features, gRPC and protobufjs for BuildKit, tar-fs for build contexts), which

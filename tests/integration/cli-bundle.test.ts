@@ -1,6 +1,6 @@
 /**
  * The shipped CLI: `bin/gatehouse.js` over the bundle that `npm run build` makes (dist/cli.cjs,
- * scripts/build-cli.mjs), with Node's compile cache. The other CLI tests run the TypeScript sources
+ * scripts/build-cli.mjs), with its code cache. The other CLI tests run the TypeScript sources
  * through tsx; this one runs what an installed user runs, against a real Docker engine and the
  * real Secret Service.
  */
@@ -24,7 +24,7 @@ function run(cmd: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 
 
 const gatehouse = (args: string[], env: NodeJS.ProcessEnv) => run([process.execPath, BIN, ...args], env);
 
-describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, compile cache)', () => {
+describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, code cache)', () => {
   let t: TestStack;
   let cacheHome: string;
   let env: NodeJS.ProcessEnv;
@@ -42,7 +42,7 @@ describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, compile cache)', (
     fs.rmSync(cacheHome, { recursive: true, force: true });
   });
 
-  /** Node's compile cache: <cache>/gatehouse/<node version + V8 flags>/<entry per module>. */
+  /** The code cache: <cache>/gatehouse/cli-<node version>-<arch>-<bundle CRC-32>-<bundle length>-<command>.v8 */
   const cacheFiles = () => {
     const dir = path.join(cacheHome, 'gatehouse');
     return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile()) : [];
@@ -54,13 +54,14 @@ describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, compile cache)', (
     assert.ok(!src.includes('require("zod")') && !src.includes('require("dockerode")'), 'zod and dockerode are bundled');
   });
 
-  test('help runs from the bundle; the first run writes the compile cache (user-only), the next reuses it', async () => {
+  test('help runs from the bundle; the first run writes the code cache (user-only), the next reuses it', async () => {
     const first = await gatehouse(['help'], env);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Usage: gatehouse <command>/);
     const files = cacheFiles();
-    assert.equal(files.length, 1, 'one cache entry: the bundle is the one module compiled');
+    assert.equal(files.length, 1, 'one cache entry: the bundle, for this command');
     const file = files[0] as string;
+    assert.match(path.basename(file), new RegExp(`^cli-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]+-${fs.statSync(BUNDLE).size}-help\\.v8$`));
     assert.ok(fs.statSync(file).size > 100_000, 'V8 code of the bundle');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(cacheHome, 'gatehouse')).mode & 0o777, 0o700, 'the cache folder is the user’s alone');
@@ -71,13 +72,32 @@ describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, compile cache)', (
     assert.equal(fs.statSync(file).mtimeMs, before, 'an accepted cache is not rewritten');
   });
 
-  test('a corrupt cache only costs speed: Node rejects it, the command works, the cache is rewritten', async () => {
+  test('a corrupt cache only costs speed: V8 rejects it, the command works, the cache is rewritten', async () => {
     const file = cacheFiles()[0] as string;
     fs.writeFileSync(file, Buffer.alloc(4096, 7));
     const r = await gatehouse(['help'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Usage: gatehouse/);
     assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 7), 'rewritten with real cached data');
+  });
+
+  test('each command has its own cache, written after it ran; a rebuilt bundle drops the old bundle\'s caches', async () => {
+    const version = await gatehouse(['--version'], env);
+    assert.equal(version.code, 0, version.stderr);
+    const names = () => cacheFiles().map((f) => path.basename(f)).sort();
+    assert.deepEqual(names().map((n) => n.replace(/^.*-/, '')), ['help.v8', 'other.v8'], 'help and an option-only command');
+    // Another bundle (one byte more): its first run writes its own cache and removes the others.
+    const copy = path.join(cacheHome, 'bundle-copy');
+    fs.mkdirSync(path.join(copy, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(copy, 'dist'));
+    fs.copyFileSync(BIN, path.join(copy, 'bin', 'gatehouse.js'));
+    fs.writeFileSync(path.join(copy, 'dist', 'cli.cjs'), `${fs.readFileSync(BUNDLE, 'utf8')}\n`);
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const other = await run([process.execPath, path.join(copy, 'bin', 'gatehouse.js'), 'help'], env);
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal(names().length, 1, names().join(', '));
+    assert.match(names()[0] as string, new RegExp(`-${fs.statSync(BUNDLE).size + 1}-help\\.v8$`));
+    fs.rmSync(copy, { recursive: true, force: true });
   });
 
   test('run as an installed command (its interpreter line), `key import --env-file PATH` reaches Gatehouse, not Node', async () => {

@@ -3,8 +3,7 @@ import { GatehouseError } from '../errors';
 import { LABELS, stackLabels } from '../engine/labels';
 import type { DockerEngine, ImageDetails, SecretSummary, ServiceDetails, ServiceSpec, SwarmEngine, TaskDetails } from '../engine/types';
 import { CLAUDE_HOME, GATEWAY_PORT, envFingerprint, type StackPlan } from '../services/gateway-plan';
-import { HEALTH_POLL_MS, checkBarrier, probeLiveness, watchLog } from '../services/health';
-import { containerHandle } from '../engine/container-logs';
+import { checkBarrier, probeLiveness } from '../services/health';
 import { debugTiming } from '../debug-timing';
 import type { StateStore } from '../state-store';
 import { fingerprint } from '../secrets/master-key';
@@ -15,7 +14,9 @@ import { networkNameFor } from './network';
 import { ensureSecret, secretMount, stackSecrets, type SwarmSecretRef } from './secrets';
 import { DB_PASSWORD_FILE, SWARM_SECRET_NAMES, WRAPPER_SCRIPT, databaseWrapperEnv } from './wrapper';
 import { hostModeReplicaProblem, updateOrder, type UpdateOrder } from './replica-rules';
-import { PENDING_TASK_STATES, currentTasks, desiredReplicas, rollout, serviceState, servingTasks } from './task-states';
+import { PENDING_TASK_STATES, currentTasks, desiredReplicas, serviceState, servingTasks } from './task-states';
+import { waitGatewayServiceReady } from './readiness';
+import { settledInOrder } from './settled-in-order';
 import { execProbe, gatewayProbe, type GatewayProbe } from '../services/gateway-probe';
 import { probeTransportFor } from '../engine/connection';
 import { ShellCheck } from './shell-check';
@@ -27,8 +28,6 @@ export { SWARM_SECRET_NAMES, WRAPPER_SCRIPT } from './wrapper';
 export { secretNameFor, type SwarmSecretRef } from './secrets';
 
 const POLL_MS = 200;
-/** While a task is not yet serving, the engine's task list is read at most this often (the published port is probed every HEALTH_POLL_MS). */
-const TASKS_EVERY_MS = 250;
 const NS = 1_000_000_000;
 
 /** What SwarmGateway.deploy reads before it changes anything (SwarmGateway.lookups). */
@@ -41,13 +40,6 @@ export interface DeployLookups {
 
 export function serviceNameFor(stackName: string): string {
   return `${stackName}_litellm`;
-}
-
-/** Awaits every one of `work` (nothing is left running behind a failure), then throws the first failure in their order. */
-async function settledInOrder<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(work);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function shellQuote(s: string): string {
@@ -235,90 +227,6 @@ export class SwarmGateway {
     } as ServiceSpec;
   }
 
-  /**
-   * Waits until every replica of `spec` serves (running tasks = desired, none of an earlier spec
-   * left: task-states.ts rollout) and the published port answers `key` and refuses no key; a failed
-   * task or the timeout is an error.
-   */
-  async waitReady(plan: StackPlan, url: string, serviceId: string, key: string, since: number, spec: ServiceSpec, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + plan.startTimeoutMs;
-    const timing = debugTiming();
-    const remote = this.remote();
-    let last = 'no answer yet';
-    let tasksReadAt = 0;
-    let answered = false;
-    let progress: { ready: boolean; detail: string } = { ready: false, detail: 'no task yet' };
-    // The task list says whether a task failed and whether the rollout is complete; the published
-    // port says whether the gateway answers. The port is probed every HEALTH_POLL_MS (a boot is
-    // noticed within that, as in container mode), and at once when a task's container logs that the
-    // gateway listens; the task list is read at most every TASKS_EVERY_MS while nothing answers,
-    // and always beside the barrier once something does. Each task container's own log is followed
-    // (the service logs API leaves a task out until its health check has passed); a container on
-    // another node cannot be, which only costs the shortcut.
-    const followed = new Map<string, () => void>();
-    let wake: (() => void) | null = null;
-    // A line heard while a probe runs: the next sleep is skipped.
-    let heard = false;
-    const onListening = (): void => {
-      timing.mark('swarm readiness: a task logs that the gateway listens');
-      heard = true;
-      wake?.();
-    };
-    let latest: TaskDetails[] = [];
-    const readTasks = async (): Promise<void> => {
-      const tasks = await this.tasks(serviceId, signal);
-      latest = tasks;
-      tasksReadAt = Date.now();
-      for (const t of tasks) {
-        const id = t.DesiredState === 'running' ? t.Status?.ContainerStatus?.ContainerID : undefined;
-        if (id && !followed.has(id)) followed.set(id, watchLog(containerHandle(this.engine, id), onListening, () => undefined));
-      }
-      const failed = tasks.find((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse((t as { UpdatedAt?: string }).UpdatedAt ?? '') >= since - 1000);
-      if (failed) {
-        throw new GatehouseError('CONTAINER_EXITED', `A task of the gateway service ${serviceNameFor(plan.stackName)} ${failed.Status?.State}: ${failed.Status?.Err ?? failed.Status?.Message ?? 'no reason given'}.`, 'Read its log: `gatehouse logs --tail 50`; fix the cause and start again.');
-      }
-      progress = rollout(tasks, spec);
-    };
-    try {
-      for (;;) {
-        if (signal?.aborted) throw new GatehouseError('CANCELLED', 'The start was cancelled.', 'Run the command again to finish it.');
-        const probe = remote ? await this.probeOf(plan, url, latest, signal) : url;
-        const [, live] = await settledInOrder<[void, boolean]>([Date.now() - tasksReadAt >= TASKS_EVERY_MS ? readTasks() : Promise.resolve(), probeLiveness(probe, signal)]);
-        last = progress.detail;
-        if (live) {
-          if (!answered) timing.mark('swarm readiness: the published port answers');
-          answered = true;
-          const [, b] = await settledInOrder<[void, Awaited<ReturnType<typeof checkBarrier>>]>([readTasks(), checkBarrier(probe, key, signal)]);
-          if (!b.ok && remote && progress.ready && typeof probe !== 'string' && !probe.where.startsWith('inside') && !url.startsWith('https:')) {
-            throw new GatehouseError(
-              'SETTINGS_INVALID',
-              `The gateway service ${serviceNameFor(plan.stackName)} runs, but no task of it is on the node of the engine Gatehouse talks to, so its key could only be checked by sending it in clear over HTTP across the network — which Gatehouse does not do.`,
-              'Turn HTTPS on (`gatehouse tls enable`), or point DOCKER_HOST at the manager whose node runs the gateway\'s task.',
-            );
-          }
-          if (b.ok && progress.ready) return;
-          if (!b.ok && b.unsafe) throw new GatehouseError('GATEWAY_UNSAFE', `The gateway service ${serviceNameFor(plan.stackName)} answered without a key: ${b.detail}.`, 'Gatehouse stopped it; check the image and `extraEnv` (`gatehouse settings`).');
-          last = b.ok ? progress.detail : `${b.detail}; ${progress.detail}`;
-        }
-        if (Date.now() > deadline) {
-          throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceNameFor(plan.stackName)} was not ready within ${Math.round(plan.startTimeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
-        }
-        await new Promise<void>((resolve) => {
-          if (heard) return resolve();
-          const timer = setTimeout(resolve, HEALTH_POLL_MS);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-        heard = false;
-      }
-    } finally {
-      for (const stop of followed.values()) stop();
-    }
-  }
-
   private async ensureVolume(plan: StackPlan, signal?: AbortSignal): Promise<void> {
     if (await this.engine.inspectVolume(plan.volumeName, { signal })) return;
     if (plan.volumeAdopted) throw new GatehouseError('SETTINGS_INVALID', `The credentials volume ${plan.volumeName} named in the settings does not exist.`, 'Create it or `gatehouse settings unset credentialsVolume`.');
@@ -396,7 +304,19 @@ export class SwarmGateway {
       outcome = sameSpec ? 'restarted' : 'recreated';
     }
     timing.mark(`swarm deploy: service ${outcome}`);
-    await timing.timed('swarm deploy: ready', this.waitReady(plan, url, serviceId, key, since, spec, signal));
+    const ready = waitGatewayServiceReady({
+      engine: this.engine,
+      serviceName: serviceNameFor(plan.stackName),
+      spec,
+      tasks: (s) => this.tasks(serviceId, s),
+      url,
+      remoteProbe: this.remote() ? (tasks) => this.probeOf(plan, url, tasks, signal) : undefined,
+      key,
+      since,
+      timeoutMs: plan.startTimeoutMs,
+      signal,
+    });
+    await timing.timed('swarm deploy: ready', ready);
     // The database's own follow-up and the gateway's unused secrets are independent of each other.
     await settledInOrder([this.database ? this.database.afterGateway(url, database, signal) : Promise.resolve(), pruneSecrets ? this.removeUnusedSecrets(plan, secrets.map((s) => s.name), signal) : Promise.resolve()] as const);
     return outcome;

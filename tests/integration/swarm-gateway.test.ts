@@ -40,6 +40,7 @@ describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gate
     assert.match(r.stderr, /not in a swarm/);
     assert.match(r.stderr, /fix: .*`gatehouse swarm init`/);
     assert.match(r.stderr, /\(error code SWARM_NOT_MANAGER\)/);
+    assert.equal(await t.masterKey(), null, 'a swarm start that cannot happen creates no key');
     for (const cmd of [['status'], ['stop']]) {
       const other = await runCli(cmd, t.env);
       assert.equal(other.code, 1, other.stderr);
@@ -48,6 +49,19 @@ describe('swarm mode: gatehouse swarm init|status, start/status/stop of the gate
     const s = await runCli(['swarm', 'status', '--json'], t.env);
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual({ ...JSON.parse(s.stdout), nodeId: null }, { state: 'inactive', manager: false, nodeId: null, nodes: 0, managers: 0, target: 'swarm' });
+  });
+
+  test('target swarm with Docker not reachable: DOCKER_UNREACHABLE, and no key is created', async () => {
+    const down = await testStack('swarm-nodocker', SEED, { DOCKER_HOST: 'unix:///nonexistent-gatehouse.sock' });
+    try {
+      down.writeSettings({ target: 'swarm' });
+      const r = await runCli(['start'], down.env);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /\(error code DOCKER_UNREACHABLE\)/);
+      assert.equal(await down.masterKey(), null, 'no key is created when Docker is down');
+    } finally {
+      await down.cleanup();
+    }
   });
 
   test('gatehouse swarm init makes a single-node swarm (or leaves a manager as it is); swarm status reads it', async () => {

@@ -276,13 +276,14 @@ export class StackController {
   /** Swarm mode: the service created or updated with the keychain's secrets, ready when it serves the key. */
   private async swarmStart(plan: StackPlan, signal: AbortSignal): Promise<StartResult> {
     const swarm = this.opts.swarm!;
-    // The deploy's read-only look-ups run beside the keychain read and the container check.
     const lookups = swarm.lookups(plan, signal);
     lookups.catch(() => undefined); // awaited by deploy; a failure before it is not left unhandled
-    const secretEnv = await this.opts.secretEnv();
     try {
       // No container is stopped for a swarm start that cannot happen (no manager, too many replicas).
       await lookups;
+      // The keychain's secrets only after Docker answered and the manager check passed, as in
+      // container mode: "Docker is down" or "not a manager" never creates a key for nothing.
+      const secretEnv = await this.opts.secretEnv();
       await this.targets.leaveContainers(plan, signal);
       this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');
       await this.marks.write(plan.stackName, { swarmDeployed: true });

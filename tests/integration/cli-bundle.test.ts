@@ -52,6 +52,8 @@ describe('the shipped CLI (bin/gatehouse.js → dist/cli.cjs, code cache)', () =
     const src = fs.readFileSync(BUNDLE, 'utf8');
     for (const external of ['keytar', 'ssh2', '@grpc/grpc-js', 'tar-fs']) assert.ok(src.includes(`require("${external}")`), `${external} stays external`);
     assert.ok(!src.includes('require("zod")') && !src.includes('require("dockerode")'), 'zod and dockerode are bundled');
+    // One-byte source for V8 (scripts/build-cli.mjs): code escaped by esbuild, comments spelled in ASCII.
+    assert.equal(/[^\x00-\x7f]/.exec(src), null, 'the bundle is pure ASCII');
   });
 
   test('help runs from the bundle; the first run writes the code cache (user-only), the next reuses it', async () => {

@@ -1,30 +1,20 @@
-import type { LogLevel } from '../../../shared/api';
-import { GatehouseError, isGatehouseError } from '../errors';
-import { connectionError } from '../engine/connection';
 import { labelFilter } from '../engine/labels';
 import { findGatewayContainer, streamContainerLogs, type GatewayContainer, type RawLine } from '../engine/log-stream';
 import type { DockerEngine } from '../engine/types';
 import { sleep } from '../../../shared/sleep';
+import { followTiming, runFollowLoop, type FollowOutput, type FollowTiming } from './follow-loop';
 
-export interface FollowHooks {
+export interface FollowHooks extends FollowOutput {
   /** Time of the last line already read from this container, or null. */
   since(containerId: string): string | null;
   /** The follower starts reading a container (first time, or a new one after a recreate). */
   attach(container: GatewayContainer, previousId: string | null): Promise<void> | void;
   line(line: RawLine): void;
-  /** A stream ended or broke: emit what the parser holds. */
-  flush(): void;
-  /** A marker line for the log ("reattached", "lost Docker"). */
-  marker(message: string, level: LogLevel): void;
 }
 
-export interface FollowOptions {
-  signal: AbortSignal;
+export interface FollowOptions extends FollowTiming {
   /** Lines to read back on the first attach to a container never read before. */
   initialTail?: number;
-  /** Reconnect backoff (doubling) bounds. */
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
   /** How long to wait for a Docker "start" event before looking again anyway. */
   recheckMs?: number;
 }
@@ -71,84 +61,54 @@ async function waitForStart(engine: DockerEngine, stack: string, sinceSec: numbe
  */
 export async function followGateway(engine: DockerEngine, stack: string, hooks: FollowHooks, options: FollowOptions): Promise<void> {
   const { signal } = options;
-  const env = engine.env;
-  const minBackoff = options.minBackoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 15_000;
-  const recheck = options.recheckMs ?? 5_000;
-  let backoff = minBackoff;
-  let currentId: string | null = null;
-  let dockerLost = false;
-  let waitingAnnounced = false;
-  let lastError = '';
-
-  while (!signal.aborted) {
-    // Events from this second on are replayed, so a start between the look and the wait counts.
-    const lookedAt = Math.floor(Date.now() / 1000);
-    try {
-      const container = await findGatewayContainer(engine, stack);
-      if (dockerLost) {
-        hooks.marker('Docker is reachable again; following the gateway logs.', 'info');
-        dockerLost = false;
-      }
-      lastError = '';
-      backoff = minBackoff;
-      if (!container) {
-        if (!waitingAnnounced) {
-          hooks.marker(`No gateway container for stack "${stack}"; waiting for one to start.`, 'info');
-          waitingAnnounced = true;
+  const { recheck } = followTiming(options);
+  // Events from this second on are replayed, so a start between the look and the wait counts.
+  let lookedAt = 0;
+  await runFollowLoop<GatewayContainer>(
+    {
+      flush: () => hooks.flush(),
+      marker: (message, level) => hooks.marker(message, level),
+      find: () => {
+        lookedAt = Math.floor(Date.now() / 1000);
+        return findGatewayContainer(engine, stack);
+      },
+      idOf: (container) => container.id,
+      attach: (container, previousId) => hooks.attach(container, previousId),
+      noneMarker: `No gateway container for stack "${stack}"; waiting for one to start.`,
+      waitForOne: () => waitForStart(engine, stack, lookedAt, recheck, signal),
+      read: async (container) => {
+        const since = hooks.since(container.id);
+        await streamContainerLogs(
+          engine,
+          container.id,
+          {
+            tty: container.tty,
+            follow: container.running,
+            since,
+            ...(since === null && options.initialTail !== undefined ? { tail: options.initialTail } : {}),
+            signal,
+          },
+          hooks.line,
+        );
+        hooks.flush();
+        if (signal.aborted) return;
+        if (container.running) {
+          // The follow stream ends when the container stops: say so, then wait for the next start.
+          // Throws when Docker itself went away (the loop says so, not "removed").
+          const after = await findGatewayContainer(engine, stack);
+          const how = after && after.id === container.id && after.exitCode !== null ? ` (exit code ${after.exitCode})` : after && after.id !== container.id ? ' (replaced)' : after ? '' : ' (removed)';
+          hooks.marker(`Gateway container ${container.id.slice(0, 12)} stopped${how}; waiting for it to run again.`, 'info');
+          if (after && after.running && after.id !== container.id) return;
+          await waitForStart(engine, stack, Math.floor(Date.now() / 1000) - 1, recheck, signal);
+        } else {
+          await waitForStart(engine, stack, lookedAt, recheck, signal);
         }
-        await waitForStart(engine, stack, lookedAt, recheck, signal);
-        continue;
-      }
-      waitingAnnounced = false;
-      if (container.id !== currentId) {
-        await hooks.attach(container, currentId);
-        currentId = container.id;
-      }
-      const since = hooks.since(container.id);
-      await streamContainerLogs(
-        engine,
-        container.id,
-        {
-          tty: container.tty,
-          follow: container.running,
-          since,
-          ...(since === null && options.initialTail !== undefined ? { tail: options.initialTail } : {}),
-          signal,
-        },
-        hooks.line,
-      );
-      hooks.flush();
-      if (signal.aborted) break;
-      if (container.running) {
-        // The follow stream ends when the container stops: say so, then wait for the next start.
-        // Throws when Docker itself went away (the catch below says so, not "removed").
-        const after = await findGatewayContainer(engine, stack);
-        const how = after && after.id === container.id && after.exitCode !== null ? ` (exit code ${after.exitCode})` : after && after.id !== container.id ? ' (replaced)' : after ? '' : ' (removed)';
-        hooks.marker(`Gateway container ${container.id.slice(0, 12)} stopped${how}; waiting for it to run again.`, 'info');
-        if (after && after.running && after.id !== container.id) continue;
-        await waitForStart(engine, stack, Math.floor(Date.now() / 1000) - 1, recheck, signal);
-      } else {
-        await waitForStart(engine, stack, lookedAt, recheck, signal);
-      }
-    } catch (err) {
-      hooks.flush();
-      if (signal.aborted || isGatehouseError(err, 'CANCELLED')) break;
-      const conn = isGatehouseError(err) ? err : connectionError(err, env);
-      if (conn?.code === 'DOCKER_UNREACHABLE' || conn?.code === 'DOCKER_PERMISSION') {
-        if (!dockerLost) hooks.marker(`${conn.message} Reconnecting with backoff.`, 'warning');
-        dockerLost = true;
-      } else if (isGatehouseError(err, 'NOT_FOUND')) {
-        // Removed between the look and the read (a rotation): look again at once.
-        continue;
-      } else {
-        const msg = err instanceof GatehouseError ? err.message : `Following the gateway logs failed: ${(err as Error)?.message ?? String(err)}.`;
-        if (msg !== lastError) hooks.marker(msg, 'warning');
-        lastError = msg;
-      }
-      await sleep(backoff, signal).catch(() => undefined); // aborted: the loop's condition ends the follow
-      backoff = Math.min(backoff * 2, maxBackoff);
-    }
-  }
-  hooks.flush();
+      },
+      // A container removed between the look and the read (a rotation): look again at once.
+      notFoundRetryMs: 0,
+      what: 'the gateway logs',
+      env: engine.env,
+    },
+    options,
+  );
 }

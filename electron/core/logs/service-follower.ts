@@ -1,28 +1,21 @@
-import type { LogLevel } from '../../../shared/api';
-import { GatehouseError, isGatehouseError } from '../errors';
-import { connectionError } from '../engine/connection';
+import { isGatehouseError } from '../errors';
 import type { DockerEngine, ServiceDetails, TaskDetails } from '../engine/types';
 import { LabelledLines, TaskNames, streamServiceLogs, type ServiceLogLine, type SwarmServiceSource, type TaskLabel } from '../swarm/service-logs';
 import { desiredReplicas } from '../swarm/task-states';
 import { sleep } from '../../../shared/sleep';
+import { followTiming, runFollowLoop, type FollowOutput, type FollowTiming } from './follow-loop';
 
-export interface ServiceFollowHooks {
+export interface ServiceFollowHooks extends FollowOutput {
   /** Where a (re-)read of the service starts: from what was read of its tasks; null = never read. */
   since(service: ServiceDetails, tasks: TaskDetails[]): string | null;
   /** The follower starts reading a service (first time, or a new one after a remove and create). */
   attach(service: ServiceDetails, previousId: string | null): Promise<void> | void;
   line(line: ServiceLogLine, task: TaskLabel): void;
-  /** A stream ended or broke: emit what the parser holds. */
-  flush(): void;
-  marker(message: string, level: LogLevel): void;
 }
 
-export interface ServiceFollowOptions {
-  signal: AbortSignal;
+export interface ServiceFollowOptions extends FollowTiming {
   /** Lines per task to read back on the first attach to a service never read before. */
   initialTail?: number;
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
   /** How often the service is looked at while its log is followed (removed, replaced, scaled). */
   recheckMs?: number;
 }
@@ -59,105 +52,71 @@ export async function readServiceLogOnce(
  */
 export async function followService(engine: DockerEngine, source: SwarmServiceSource, stack: string, hooks: ServiceFollowHooks, options: ServiceFollowOptions): Promise<void> {
   const { signal } = options;
-  const minBackoff = options.minBackoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 15_000;
-  const recheck = options.recheckMs ?? 5_000;
-  let backoff = minBackoff;
-  let currentId: string | null = null;
-  let dockerLost = false;
-  let waitingAnnounced = false;
-  let lastError = '';
-
-  while (!signal.aborted) {
-    try {
-      const service = await source.find(signal);
-      if (dockerLost) {
-        hooks.marker('Docker is reachable again; following the gateway logs.', 'info');
-        dockerLost = false;
-      }
-      lastError = '';
-      backoff = minBackoff;
-      if (!service) {
-        if (!waitingAnnounced) {
-          hooks.marker(`No gateway service ${stack}_litellm in the swarm; waiting for one to be created.`, 'info');
-          waitingAnnounced = true;
+  const { minBackoff, recheck } = followTiming(options);
+  await runFollowLoop<ServiceDetails>(
+    {
+      flush: () => hooks.flush(),
+      marker: (message, level) => hooks.marker(message, level),
+      find: () => source.find(signal),
+      idOf: (service) => service.ID,
+      attach: (service, previousId) => hooks.attach(service, previousId),
+      noneMarker: `No gateway service ${stack}_litellm in the swarm; waiting for one to be created.`,
+      waitForOne: () => sleep(recheck, signal).catch(() => undefined), // aborted: the loop's condition ends it
+      read: async (service) => {
+        const name = service.Spec.Name ?? service.ID;
+        const tasks = await source.tasks(service.ID, signal);
+        const since = hooks.since(service, tasks);
+        const names = new TaskNames(service, (id) => source.tasks(id));
+        names.learn(tasks);
+        const lines = new LabelledLines(names, hooks.line);
+        const local = new AbortController();
+        const onAbort = () => local.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        let gone: string | null = null;
+        let replicas = desiredReplicas(service.Spec);
+        // The stream outlives a removed service: watch the service and let go of a stream that no longer has one.
+        const watch = setInterval(() => {
+          void source
+            .find(local.signal)
+            .then((now) => {
+              if (local.signal.aborted) return;
+              if (!now || now.ID !== service.ID) {
+                gone = now ? 'was replaced by a new service' : 'was removed';
+                local.abort();
+                return;
+              }
+              const want = desiredReplicas(now.Spec);
+              if (want === 0 && replicas > 0) hooks.marker(`Gateway service ${name} scaled to 0 (stopped); its log is followed for the next start.`, 'info');
+              else if (want > 0 && replicas === 0) hooks.marker(`Gateway service ${name} scaled to ${want}; following its tasks.`, 'info');
+              replicas = want;
+            })
+            .catch(() => undefined); // Docker away: the stream breaks too, and the loop says so
+        }, recheck);
+        try {
+          await streamServiceLogs(engine, service, { follow: true, since, ...(since === null && options.initialTail !== undefined ? { tail: options.initialTail } : {}), signal: local.signal }, (l) => lines.push(l));
+        } catch (err) {
+          // Let go by the watch: not a fault.
+          if (!(gone && !signal.aborted && isGatehouseError(err, 'CANCELLED'))) throw err;
+        } finally {
+          clearInterval(watch);
+          signal.removeEventListener('abort', onAbort);
+          await lines.idle();
+          hooks.flush();
         }
-        await sleep(recheck, signal).catch(() => undefined); // aborted: the loop's condition ends it
-        continue;
-      }
-      waitingAnnounced = false;
-      const name = service.Spec.Name ?? service.ID;
-      if (service.ID !== currentId) {
-        await hooks.attach(service, currentId);
-        currentId = service.ID;
-      }
-      const tasks = await source.tasks(service.ID, signal);
-      const since = hooks.since(service, tasks);
-      const names = new TaskNames(service, (id) => source.tasks(id));
-      names.learn(tasks);
-      const lines = new LabelledLines(names, hooks.line);
-      const local = new AbortController();
-      const onAbort = () => local.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      let gone: string | null = null;
-      let replicas = desiredReplicas(service.Spec);
-      // The stream outlives a removed service: watch the service and let go of a stream that no longer has one.
-      const watch = setInterval(() => {
-        void source
-          .find(local.signal)
-          .then((now) => {
-            if (local.signal.aborted) return;
-            if (!now || now.ID !== service.ID) {
-              gone = now ? 'was replaced by a new service' : 'was removed';
-              local.abort();
-              return;
-            }
-            const want = desiredReplicas(now.Spec);
-            if (want === 0 && replicas > 0) hooks.marker(`Gateway service ${name} scaled to 0 (stopped); its log is followed for the next start.`, 'info');
-            else if (want > 0 && replicas === 0) hooks.marker(`Gateway service ${name} scaled to ${want}; following its tasks.`, 'info');
-            replicas = want;
-          })
-          .catch(() => undefined); // Docker away: the stream breaks too, and the loop says so
-      }, recheck);
-      try {
-        await streamServiceLogs(engine, service, { follow: true, since, ...(since === null && options.initialTail !== undefined ? { tail: options.initialTail } : {}), signal: local.signal }, (l) => lines.push(l));
-      } catch (err) {
-        // Let go by the watch: not a fault.
-        if (!(gone && !signal.aborted && isGatehouseError(err, 'CANCELLED'))) throw err;
-      } finally {
-        clearInterval(watch);
-        signal.removeEventListener('abort', onAbort);
-        await lines.idle();
-        hooks.flush();
-      }
-      if (signal.aborted) break;
-      if (gone) {
-        hooks.marker(`Gateway service ${name} ${gone}; waiting for the gateway service.`, 'info');
-        waitingAnnounced = true;
-        continue;
-      }
-      // Docker ended the stream (an engine restart, a leader change): read on from the last line.
-      hooks.marker(`The log stream of the gateway service ${name} ended; reading on.`, 'info');
-      await sleep(minBackoff, signal).catch(() => undefined);
-    } catch (err) {
-      hooks.flush();
-      if (signal.aborted || isGatehouseError(err, 'CANCELLED')) break;
-      const conn = isGatehouseError(err) ? err : connectionError(err, engine.env);
-      if (conn?.code === 'DOCKER_UNREACHABLE' || conn?.code === 'DOCKER_PERMISSION') {
-        if (!dockerLost) hooks.marker(`${conn.message} Reconnecting with backoff.`, 'warning');
-        dockerLost = true;
-      } else if (isGatehouseError(err, 'NOT_FOUND')) {
-        // Removed between the look and the read: look again soon.
+        if (signal.aborted) return;
+        if (gone) {
+          hooks.marker(`Gateway service ${name} ${gone}; waiting for the gateway service.`, 'info');
+          return 'waiting-announced';
+        }
+        // Docker ended the stream (an engine restart, a leader change): read on from the last line.
+        hooks.marker(`The log stream of the gateway service ${name} ended; reading on.`, 'info');
         await sleep(minBackoff, signal).catch(() => undefined);
-        continue;
-      } else {
-        const msg = err instanceof GatehouseError ? err.message : `Following the gateway service logs failed: ${(err as Error)?.message ?? String(err)}.`;
-        if (msg !== lastError) hooks.marker(msg, 'warning');
-        lastError = msg;
-      }
-      await sleep(backoff, signal).catch(() => undefined);
-      backoff = Math.min(backoff * 2, maxBackoff);
-    }
-  }
-  hooks.flush();
+      },
+      // A service removed between the look and the read: look again soon.
+      notFoundRetryMs: minBackoff,
+      what: 'the gateway service logs',
+      env: engine.env,
+    },
+    options,
+  );
 }

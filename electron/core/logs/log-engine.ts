@@ -12,7 +12,8 @@ import { LogHistory, type HistoryOptions } from './history';
 import { readKnownSecrets } from './redactor';
 import { runQueryAsync } from './query';
 import { writeExport } from './export';
-import { followGateway } from './gateway-follower';
+import { followGateway, type FollowOptions } from './gateway-follower';
+import type { FollowOutput } from './follow-loop';
 import { restoreClearedMarks, restoreCounters, saveAck, saveClearedMarks, saveRedactionStats } from './log-state';
 import { inspectGatewayContainer, readGatewayTail, readServiceTail, type LogSourceRead } from './docker-read';
 import { followService, readServiceLogOnce } from './service-follower';
@@ -33,6 +34,17 @@ export interface LogEngineDeps {
   engine: DockerEngine;
   /** Swarm mode (settings.target "swarm"): the gateway's service, whose tasks' logs are read instead of a container's. */
   swarm?: SwarmServiceSource;
+}
+
+/** What the gateway's logs are read from: its container, or in swarm mode its service's tasks. */
+interface LogSource {
+  readonly kind: 'container' | 'service';
+  /** What was printed since the last line read (no follow), and what it was read from. */
+  readNew(signal?: AbortSignal): Promise<{ container: GatewayContainer | null; service?: ServiceDetails | null }>;
+  /** The newest `lines` lines straight from Docker, not kept (see readFromDocker). */
+  readTail(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<LogSourceRead | null>;
+  /** Follows until the signal aborts; `afterLine` runs after each line is taken in. */
+  follow(output: FollowOutput, afterLine: () => void, options: FollowOptions): Promise<void>;
 }
 
 const MB = 1024 * 1024;
@@ -189,8 +201,62 @@ export class LogEngine {
     }
   }
 
-  private async swarmMode(): Promise<boolean> {
-    return (await this.deps.swarm?.enabled()) ?? false;
+  /** Where the gateway's logs are read from now: settings.target, asked at each read (it can change while running). */
+  private async source(): Promise<LogSource> {
+    return (await this.deps.swarm?.enabled()) ? this.serviceSource() : this.containerSource();
+  }
+
+  private containerSource(): LogSource {
+    return {
+      kind: 'container',
+      readNew: async (signal) => {
+        const container = await findGatewayContainer(this.deps.engine, this.stack, signal);
+        if (container) await this.readContainer(container, signal);
+        return { container };
+      },
+      readTail: (lines, onEntry, signal) => readGatewayTail(this.deps.engine, this.deps.secrets, this.stack, lines, onEntry, signal),
+      // A container restarted or recreated (a rotation) is found again by the find-by-role rule.
+      follow: (output, afterLine, options) =>
+        followGateway(
+          this.deps.engine,
+          this.stack,
+          {
+            ...output,
+            since: (id) => (this.pipeline as LogPipeline).watermarkOf(id),
+            attach: (c, prev) => this.attach(c, prev),
+            line: (l) => {
+              this.ingestLine(l);
+              afterLine();
+            },
+          },
+          options,
+        ),
+    };
+  }
+
+  private serviceSource(): LogSource {
+    const swarm = this.deps.swarm as SwarmServiceSource;
+    return {
+      kind: 'service',
+      readNew: async (signal) => ({ container: null, service: await this.readService(signal) }),
+      readTail: (lines, onEntry, signal) => readServiceTail(this.deps.engine, swarm, this.deps.secrets, lines, onEntry, signal),
+      follow: (output, afterLine, options) =>
+        followService(
+          this.deps.engine,
+          swarm,
+          this.stack,
+          {
+            ...output,
+            since: (svc, tasks) => this.serviceSince(svc, tasks),
+            attach: (svc, prev) => this.attachService(svc, prev),
+            line: (l, task) => {
+              this.ingestTaskLine(l, task);
+              afterLine();
+            },
+          },
+          options,
+        ),
+    };
   }
 
   /** Swarm mode: the follower starts reading the gateway service (every task's log). */
@@ -284,15 +350,9 @@ export class LogEngine {
     await this.init();
     const p = this.pipeline as LogPipeline;
     const before = p.scanned;
-    if (await this.swarmMode()) {
-      const service = await this.readService(signal);
-      await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
-      return { added: p.scanned - before, container: null, service };
-    }
-    const container: GatewayContainer | null = await findGatewayContainer(this.deps.engine, this.stack, signal);
-    if (container) await this.readContainer(container, signal);
+    const read = await (await this.source()).readNew(signal);
     await this.flushBatch().catch((err: unknown) => this.reportWriteError(err));
-    return { added: p.scanned - before, container };
+    return { added: p.scanned - before, ...read };
   }
 
   private async readContainer(container: GatewayContainer, signal?: AbortSignal): Promise<void> {
@@ -326,8 +386,7 @@ export class LogEngine {
    */
   async readFromDocker(lines: number | undefined, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<LogSourceRead | null> {
     await this.init();
-    if (await this.swarmMode()) return readServiceTail(this.deps.engine, this.deps.swarm as SwarmServiceSource, this.deps.secrets, lines, onEntry, signal);
-    return readGatewayTail(this.deps.engine, this.deps.secrets, this.stack, lines, onEntry, signal);
+    return (await this.source()).readTail(lines, onEntry, signal);
   }
 
   /**
@@ -349,13 +408,14 @@ export class LogEngine {
     try {
       // A change of settings.target while following switches between a container's log and the service's.
       while (!options.signal.aborted) {
-        const swarm = await this.swarmMode();
+        const source = await this.source();
+        const swarm = source.kind === 'service';
         const switched = new AbortController();
         const off = this.deps.events.on('settings:changed', (s) => {
           if ((s.target === 'swarm') !== swarm) switched.abort();
         });
         try {
-          await this.followOnce(swarm, { ...options, signal: AbortSignal.any([options.signal, switched.signal]) });
+          await this.followOnce(source, { ...options, signal: AbortSignal.any([options.signal, switched.signal]) });
         } finally {
           off();
         }
@@ -369,7 +429,7 @@ export class LogEngine {
     }
   }
 
-  private async followOnce(swarm: boolean, options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
+  private async followOnce(source: LogSource, options: { signal: AbortSignal; minBackoffMs?: number; recheckMs?: number }): Promise<void> {
     const p = this.pipeline as LogPipeline;
     const refreshNow = () => {
       if (Date.now() - this.secretsReadAt > SECRET_REFRESH_MS) {
@@ -377,7 +437,7 @@ export class LogEngine {
         void this.refreshSecrets().catch(() => undefined);
       }
     };
-    const common = {
+    const output: FollowOutput = {
       flush: () => {
         this.emitPendingMarker();
         p.flush();
@@ -392,38 +452,11 @@ export class LogEngine {
       ...(options.minBackoffMs !== undefined ? { minBackoffMs: options.minBackoffMs } : {}),
       ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
     };
-    if (swarm) {
-      await followService(
-        this.deps.engine,
-        this.deps.swarm as SwarmServiceSource,
-        this.stack,
-        {
-          ...common,
-          since: (svc, tasks) => this.serviceSince(svc, tasks),
-          attach: (svc, prev) => this.attachService(svc, prev),
-          line: (l, task) => {
-            this.ingestTaskLine(l, task);
-            this.scheduleIdleFlush();
-            refreshNow();
-          },
-        },
-        tuning,
-      );
-      return;
-    }
-    // A container restarted or recreated (a rotation) is found again by the find-by-role rule.
-    await followGateway(
-      this.deps.engine,
-      this.stack,
-      {
-        ...common,
-        since: (id) => p.watermarkOf(id),
-        attach: (c, prev) => this.attach(c, prev),
-        line: (l) => {
-          this.ingestLine(l);
-          this.scheduleIdleFlush();
-          refreshNow();
-        },
+    await source.follow(
+      output,
+      () => {
+        this.scheduleIdleFlush();
+        refreshNow();
       },
       tuning,
     );

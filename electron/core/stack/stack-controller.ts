@@ -159,8 +159,7 @@ export class StackController {
       gateway.lifecycle.findSettled(plan, signal),
       gateway.inspectImage(plan, signal),
     ]);
-    // Settles with the keychain's refusal (locked, unavailable), or null.
-    const keychainOpened = timing.timed('keychain opened', (this.opts.currentKey?.() ?? Promise.resolve(null)).then(() => null, (err: unknown) => err));
+    const keychainRefusal = this.openKeychain();
     for (const p of [answered, base, lookups]) p.catch(() => undefined);
     let secretEnv: Record<string, string>;
     let marks: StackMarks;
@@ -174,10 +173,8 @@ export class StackController {
       await this.opts.database?.up(signal, (detail) => this.progress.set(plan, 'starting', detail));
       this.progress.set(plan, 'starting', 'Looking for the stack.');
       // The keychain's secrets only after Docker answered, so that "Docker is down" never creates
-      // a key for nothing (the read above creates nothing). A keychain that refused that read is
-      // reported as it is: asking again would mean a second unlock prompt for one start.
-      const refused = await keychainOpened;
-      if (isGatehouseError(refused, 'KEYCHAIN_LOCKED') || isGatehouseError(refused, 'KEYCHAIN_UNAVAILABLE')) throw refused;
+      // a key for nothing (the read above creates nothing).
+      await keychainRefusal();
       secretEnv = await timing.timed('keychain (secretEnv)', this.opts.secretEnv());
       let image: ImageDetails | null;
       [marks, found, image] = await lookups;
@@ -273,16 +270,32 @@ export class StackController {
     return st;
   }
 
+  /**
+   * A first keychain read, sent out beside Docker's look-ups: it loads the keychain module and opens
+   * its session (~50 ms on a first call, ~2 ms after) and creates nothing. The function it returns
+   * throws the keychain's refusal (locked, unavailable) as it is: asking again would mean a second
+   * unlock prompt for one start.
+   */
+  private openKeychain(): () => Promise<void> {
+    const opened = debugTiming().timed('keychain opened', (this.opts.currentKey?.() ?? Promise.resolve(null)).then(() => null, (err: unknown) => err));
+    return async () => {
+      const refused = await opened;
+      if (isGatehouseError(refused, 'KEYCHAIN_LOCKED') || isGatehouseError(refused, 'KEYCHAIN_UNAVAILABLE')) throw refused;
+    };
+  }
+
   /** Swarm mode: the service created or updated with the keychain's secrets, ready when it serves the key. */
   private async swarmStart(plan: StackPlan, signal: AbortSignal): Promise<StartResult> {
     const swarm = this.opts.swarm!;
     const lookups = swarm.lookups(plan, signal);
     lookups.catch(() => undefined); // awaited by deploy; a failure before it is not left unhandled
+    const keychainRefusal = this.openKeychain();
     try {
       // No container is stopped for a swarm start that cannot happen (no manager, too many replicas).
       await lookups;
       // The keychain's secrets only after Docker answered and the manager check passed, as in
       // container mode: "Docker is down" or "not a manager" never creates a key for nothing.
+      await keychainRefusal();
       const secretEnv = await this.opts.secretEnv();
       await this.targets.leaveContainers(plan, signal);
       this.progress.set(plan, 'starting', 'Deploying the gateway as a Swarm service.');

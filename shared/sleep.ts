@@ -17,3 +17,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * A sleep that something else can end early (`wake`): for a poll that also listens for events.
+ * Woken, it clears its timer, so a finished wait leaves nothing pending that would hold the
+ * process open until it fires. `done` rejects only when `signal` aborts.
+ */
+export function wakeableSleep(ms: number, signal?: AbortSignal): { done: Promise<void>; wake: () => void } {
+  const early = new AbortController();
+  const done = sleep(ms, signal ? AbortSignal.any([signal, early.signal]) : early.signal).catch((err: unknown) => {
+    if (signal?.aborted) throw err;
+  });
+  return { done, wake: () => early.abort() };
+}

@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import type { ContainerHandle } from '../../electron/core/engine/container-logs';
 import type { ContainerDetails, DockerEngine, LogQuery } from '../../electron/core/engine/types';
 import { isGatehouseError } from '../../electron/core/errors';
-import { LISTENING_LINE, waitHealthy, type ReadinessProgress } from '../../electron/core/services/health';
+import { LISTENING_LINE, waitHealthy, watchLog, type ReadinessProgress } from '../../electron/core/services/health';
 import { gatewayCreateOptions, gatewayHealthcheck, planStack } from '../../electron/core/services/gateway-plan';
 import { describeStatus, waitingDetail } from '../../electron/core/stack/status';
 import { DEFAULT_SETTINGS } from '../../electron/core/settings';
@@ -35,7 +35,10 @@ async function gateway(): Promise<{ url: string; listen(): void; close(): Promis
   return {
     url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
     listen: () => (up = true),
-    close: () => new Promise((r) => srv.close(() => r())),
+    close: () => new Promise((r) => {
+      srv.close(() => r());
+      srv.closeAllConnections();
+    }),
   };
 }
 
@@ -131,6 +134,19 @@ describe('waitHealthy: Gatehouse’s own readiness', () => {
     await waitHealthy(c.handle, { url: gw.url, masterKey: KEY, secrets: [KEY], timeoutMs: 10_000, pollMs: 10 });
     assert.ok(c.inspects <= 2, `inspected ${c.inspects} times`);
   });
+});
+
+test('each listening line wakes the wait once, also when later chunks are short and the line split over two', async () => {
+  const c = fakeContainer();
+  let woken = 0;
+  const stop = watchLog(c.handle, () => woken++, () => undefined);
+  await new Promise((r) => setImmediate(r)); // the follow stream is attached
+  c.log.write('INFO:     Waiting for application startup.\nINFO:     Application startup com');
+  c.log.write('plete.\n');
+  for (const chunk of ['a', 'b', 'INFO:     Uvicorn running on http://0.0.0.0:4000 (Press CTRL+C to quit)\n', 'x', 'y', 'INFO: GET /health/liveliness 200\n']) c.log.write(chunk);
+  await new Promise((r) => setImmediate(r));
+  stop();
+  assert.equal(woken, 2, 'one wake per line that says the gateway listens ("startup complete", "Uvicorn running on")');
 });
 
 test('the listening lines are uvicorn’s own', () => {

@@ -2,7 +2,7 @@ import { GatehouseError } from '../errors';
 import { hostProbe, type GatewayProbe } from './gateway-probe';
 import { tailLines, type ContainerHandle } from '../engine/container-logs';
 import type { ContainerDetails } from '../engine/types';
-import { sleep } from '../../../shared/sleep';
+import { wakeableSleep } from '../../../shared/sleep';
 import { debugTiming } from '../debug-timing';
 
 /** Fine polling: the rotation budget (downtime ÷ boot time) depends on noticing health quickly. */
@@ -123,8 +123,11 @@ export function watchLog(container: ContainerHandle, onListening: () => void, on
       s.on('data', (chunk: Buffer | string) => {
         // Frame headers and split lines do not matter for a substring test over the seam.
         const text = tail + chunk.toString();
-        if (LISTENING_LINE.test(text)) onListening();
-        tail = text.slice(-64);
+        // The seam keeps the last 64 characters; once a line has matched, only what follows it
+        // is kept, or the same line would match again with every later chunk.
+        const at = text.search(LISTENING_LINE);
+        if (at !== -1) onListening();
+        tail = (at === -1 ? text : text.slice(at + 1)).slice(-64);
       });
       s.on('end', () => !closed && onEnd());
       s.on('error', () => undefined);
@@ -217,11 +220,9 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
         );
       }
       if (logEnded) continue; // inspect now: the container stopped
-      await new Promise<void>((resolve, reject) => {
-        const wait = sleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
-        wake = resolve;
-        wait.then(resolve, reject);
-      });
+      const nap = wakeableSleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
+      wake = nap.wake;
+      await nap.done;
       wake = null;
     }
   } finally {

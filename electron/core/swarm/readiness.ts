@@ -6,6 +6,7 @@ import type { GatewayProbe } from '../services/gateway-probe';
 import { debugTiming } from '../debug-timing';
 import { rollout } from './task-states';
 import { settledInOrder } from './settled-in-order';
+import { wakeableSleep } from '../../../shared/sleep';
 
 /** While a task is not yet serving, the engine's task list is read at most this often (the published port is probed every HEALTH_POLL_MS). */
 const TASKS_EVERY_MS = 250;
@@ -101,14 +102,11 @@ export async function waitGatewayServiceReady(r: GatewayServiceReadiness): Promi
       if (Date.now() > deadline) {
         throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceName} was not ready within ${Math.round(timeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
       }
-      await new Promise<void>((resolve) => {
-        if (heard) return resolve();
-        const timer = setTimeout(resolve, HEALTH_POLL_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (!heard) {
+        const nap = wakeableSleep(HEALTH_POLL_MS);
+        wake = nap.wake;
+        await nap.done;
+      }
       wake = null;
       heard = false;
     }

@@ -23,10 +23,11 @@ const S = 1_000_000_000;
 const SEED_HC = { Test: ['CMD', '/usr/bin/node', '/app/healthcheck.js'], Interval: 30 * S, Timeout: 10 * S, Retries: 3 };
 
 /** A gateway stand-in on a free port: refuses until `listen()`, then liveliness 200 and the barrier. */
-async function gateway(): Promise<{ url: string; listen(): void; close(): Promise<void> }> {
+async function gateway(refuseAfterMs = 0): Promise<{ url: string; listen(): void; close(): Promise<void> }> {
   let up = false;
   const srv = http.createServer((req, res) => {
-    if (!up) return req.socket.destroy(); // like docker-proxy before the process listens
+    // Like docker-proxy before the process listens (after `refuseAfterMs`: a probe still in flight).
+    if (!up) return void setTimeout(() => req.socket.destroy(), refuseAfterMs);
     if (req.url === '/health/liveliness') return res.writeHead(200).end('"I\'m alive!"');
     if (req.url === '/v1/models') return res.writeHead(req.headers.authorization === `Bearer ${KEY}` ? 200 : 401).end('{}');
     res.writeHead(404).end();
@@ -108,6 +109,18 @@ describe('waitHealthy: Gatehouse’s own readiness', () => {
       c.log.write('INFO:     Uvicorn running on http://0.0.0.0:4000 (Press CTRL+C to quit)\n');
     }, 200);
     // A poll interval far beyond the test's own timeout: only the log line can end this wait.
+    await waitHealthy(c.handle, { url: gw.url, masterKey: KEY, secrets: [KEY], timeoutMs: 120_000, pollMs: 600_000 });
+  });
+
+  test('a listening line heard while a probe is in flight is not lost: the next probe goes out at once', { timeout: 20_000 }, async () => {
+    const gw = await gateway(300);
+    closers.push(gw.close);
+    const c = fakeContainer();
+    setTimeout(() => {
+      // The first probe is still waiting for its refusal when the gateway comes up.
+      gw.listen();
+      c.log.write('INFO:     Uvicorn running on http://0.0.0.0:4000 (Press CTRL+C to quit)\n');
+    }, 100);
     await waitHealthy(c.handle, { url: gw.url, masterKey: KEY, secrets: [KEY], timeoutMs: 120_000, pollMs: 600_000 });
   });
 

@@ -165,11 +165,15 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
   };
   // A wake-up for the poll's sleep: the log says "listening", or the log ended (exit).
   let wake: (() => void) | null = null;
+  // A line heard while a probe runs (uvicorn's "startup complete" comes just before it binds the
+  // port, "Uvicorn running on" just after): the next sleep is skipped.
+  let heard = false;
   let logEnded = false;
   const stopWatching = watchLog(
     container,
     () => {
       timing.mark('readiness: the log says listening');
+      heard = true;
       wake?.();
     },
     () => {
@@ -220,10 +224,13 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
         );
       }
       if (logEnded) continue; // inspect now: the container stopped
-      const nap = wakeableSleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
-      wake = nap.wake;
-      await nap.done;
-      wake = null;
+      if (!heard) {
+        const nap = wakeableSleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
+        wake = nap.wake;
+        await nap.done;
+        wake = null;
+      }
+      heard = false;
     }
   } finally {
     stopWatching();

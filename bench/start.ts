@@ -465,7 +465,7 @@ const mod: BenchModule = {
         better: 'lower',
         detail: startInterval
           ? `Engine API ${m.apiVersion}: the gateway is created with the image's test and interval plus StartPeriod and StartInterval; ${m.healthyAfterReadyS.map((s) => s.toFixed(2)).join('/')} s`
-          : `Engine API ${m.apiVersion} has no StartInterval (1.44+), so Gatehouse leaves the image's HEALTHCHECK alone and Docker's first check runs one 30 s interval after start (measured once: ${m.healthyAfterReadyS.map((s) => s.toFixed(2)).join('/')} s); Gatehouse's own readiness does not wait for it`,
+          : `Engine API ${m.apiVersion} has no StartInterval (1.44+), so Gatehouse leaves the image's HEALTHCHECK alone and Docker's first check runs one 30 s interval after start (measured once: ${m.healthyAfterReadyS.map((s) => s.toFixed(2)).join('/')} s); Gatehouse's own readiness does not wait for it. On a newer engine: sudo bash scripts/modern-engine.sh start, then DOCKER_HOST=$(bash scripts/modern-engine.sh host) npm run bench -- start`,
       },
     ];
   },

@@ -13,13 +13,16 @@
 #
 # It leaves the machine's engine alone: iptables off (a host reaches a container's published port
 # through docker-proxy on 127.0.0.1, the only way Gatehouse's tests and bench do), its own bridge
-# and 10.253.0.0/16 for its networks (the machine's engine allocates from 172.17-31.x and 192.168.x).
+# (never "bridge": "none", with which dockerd deletes the machine's docker0) and 10.253.0.0/17 for
+# its networks (the machine's engine allocates from 172.17-31.x and 192.168.x).
 # runc is the machine's (Debian 13's needs a newer C library than Debian 12's).
 set -euo pipefail
 
 BASE=${GATEHOUSE_ENGINE26_DIR:-/var/tmp/gatehouse-engine26}
 SOCK="$BASE/run/docker.sock"
-BRIDGE=gh26br0
+# Named as Docker names a network's bridge (br-<hex>): Gatehouse leaves engine interfaces out of its
+# certificate's names (electron/core/tls/names.ts), and this one is an engine's too.
+BRIDGE=br-0de26
 SUITE=trixie
 PACKAGES=(docker.io containerd)
 

@@ -26,7 +26,7 @@ test('names: a wildcard binding covers every address and the host name, plus loc
   // Addresses of the container engine's own bridges are no names clients use (and change with every network).
   const lo = { address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '255.0.0.0', mac: '00:00:00:00:00:00', cidr: '127.0.0.1/8' } as const;
   const at = (address: string) => ({ ...lo, address, internal: false, cidr: `${address}/24` });
-  assert.deepEqual(hostIdentity({ lo: [lo], eth0: [at('192.168.1.20')], docker0: [at('172.17.0.1')], 'br-0a1b2c3d4e5f': [at('172.18.0.1')], veth12ab: [at('169.254.1.1')] }).addresses, ['127.0.0.1', '192.168.1.20']);
+  assert.deepEqual(hostIdentity({ lo: [lo], eth0: [at('192.168.1.20')], docker0: [at('172.17.0.1')], docker_gwbridge: [at('172.19.0.1')], 'br-0a1b2c3d4e5f': [at('172.18.0.1')], veth12ab: [at('169.254.1.1')] }).addresses, ['127.0.0.1', '192.168.1.20']);
   assert.deepEqual(missingNames({ dns: ['*.example.lan'], ips: [] }, { dns: ['desk.example.lan', 'example.lan'], ips: ['127.0.0.1'] }), ['example.lan', '127.0.0.1']);
 });
 

@@ -15,10 +15,11 @@ export interface HostIdentity {
 
 /**
  * Interfaces a container engine makes for its own networks (docker0, a user network's br-…, each
- * container's veth…): they come and go with containers, and no client reaches the gateway there.
- * Left out, so that starting a stack does not change the names and renew the certificate.
+ * container's veth…, Swarm's docker_gwbridge): they come and go with containers and swarms, and no
+ * client reaches the gateway there. Left out, so that starting a stack or joining a swarm does not
+ * change the names and renew the certificate.
  */
-const ENGINE_INTERFACE = /^(docker\d*|br-[0-9a-f]+|veth[0-9a-z]*|cni\d*|podman\d*)$/;
+const ENGINE_INTERFACE = /^(docker\d*|docker_gwbridge|br-[0-9a-f]+|veth[0-9a-z]*|cni\d*|podman\d*)$/;
 
 export function hostIdentity(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): HostIdentity {
   const addresses: string[] = [];

@@ -106,6 +106,39 @@ async function exitedError(container: ContainerHandle, info: ContainerDetails, s
 }
 
 /**
+ * The poll's sleep in a readiness wait, cut short by the gateway's log. `wake()` (a line says the
+ * gateway listens) ends the current sleep and, called while a probe runs, also the next one: no line
+ * is lost between two sleeps (uvicorn's "startup complete" comes just before it binds the port,
+ * "Uvicorn running on" just after). `interrupt()` only ends a sleep under way.
+ */
+export class ReadinessNap {
+  private heard = false;
+  private current: (() => void) | null = null;
+
+  wake(): void {
+    this.heard = true;
+    this.interrupt();
+  }
+
+  interrupt(): void {
+    this.current?.();
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.heard) {
+      const nap = wakeableSleep(ms, signal);
+      this.current = nap.wake;
+      try {
+        await nap.done;
+      } finally {
+        this.current = null;
+      }
+    }
+    this.heard = false;
+  }
+}
+
+/**
  * Follows the container's log from now on and calls `onListening` for each line that says the
  * gateway listens, and `onEnd` when Docker ends the stream (the container stopped). A log that
  * cannot be followed only costs the shortcut: the timed poll still runs.
@@ -163,22 +196,18 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
     timing.mark(`readiness: ${next}`);
     opts.onProgress?.({ phase: next, since, expecting });
   };
-  // A wake-up for the poll's sleep: the log says "listening", or the log ended (exit).
-  let wake: (() => void) | null = null;
-  // A line heard while a probe runs (uvicorn's "startup complete" comes just before it binds the
-  // port, "Uvicorn running on" just after): the next sleep is skipped.
-  let heard = false;
+  // The poll's sleep is cut short when the log says "listening" or ends (an exit).
+  const nap = new ReadinessNap();
   let logEnded = false;
   const stopWatching = watchLog(
     container,
     () => {
       timing.mark('readiness: the log says listening');
-      heard = true;
-      wake?.();
+      nap.wake();
     },
     () => {
       logEnded = true;
-      wake?.();
+      nap.interrupt();
     },
   );
   const exitedCheck = async (): Promise<void> => {
@@ -224,13 +253,7 @@ export async function waitHealthy(container: ContainerHandle, opts: HealthWaitOp
         );
       }
       if (logEnded) continue; // inspect now: the container stopped
-      if (!heard) {
-        const nap = wakeableSleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
-        wake = nap.wake;
-        await nap.done;
-        wake = null;
-      }
-      heard = false;
+      await nap.sleep(Math.min(poll, Math.max(0, deadline - Date.now())), opts.signal);
     }
   } finally {
     stopWatching();

@@ -1,12 +1,11 @@
 import { GatehouseError } from '../errors';
 import type { DockerEngine, ServiceSpec, TaskDetails } from '../engine/types';
 import { containerHandle } from '../engine/container-logs';
-import { HEALTH_POLL_MS, checkBarrier, probeLiveness, watchLog } from '../services/health';
+import { HEALTH_POLL_MS, ReadinessNap, checkBarrier, probeLiveness, watchLog } from '../services/health';
 import type { GatewayProbe } from '../services/gateway-probe';
 import { debugTiming } from '../debug-timing';
 import { rollout } from './task-states';
 import { settledInOrder } from './settled-in-order';
-import { wakeableSleep } from '../../../shared/sleep';
 
 /** While a task is not yet serving, the engine's task list is read at most this often (the published port is probed every HEALTH_POLL_MS). */
 const TASKS_EVERY_MS = 250;
@@ -55,13 +54,10 @@ export async function waitGatewayServiceReady(r: GatewayServiceReadiness): Promi
   // (the service logs API leaves a task out until its health check has passed); a container on
   // another node cannot be, which only costs the shortcut.
   const followed = new Map<string, () => void>();
-  let wake: (() => void) | null = null;
-  // A line heard while a probe runs: the next sleep is skipped.
-  let heard = false;
+  const nap = new ReadinessNap();
   const onListening = (): void => {
     timing.mark('swarm readiness: a task logs that the gateway listens');
-    heard = true;
-    wake?.();
+    nap.wake();
   };
   let latest: TaskDetails[] = [];
   const readTasks = async (): Promise<void> => {
@@ -102,13 +98,7 @@ export async function waitGatewayServiceReady(r: GatewayServiceReadiness): Promi
       if (Date.now() > deadline) {
         throw new GatehouseError('HEALTH_TIMEOUT', `The gateway service ${serviceName} was not ready within ${Math.round(timeoutMs / 1000)} s (${last}).`, 'Read `gatehouse logs`; on a slow machine raise it: `gatehouse settings set startTimeoutSeconds 300`.');
       }
-      if (!heard) {
-        const nap = wakeableSleep(HEALTH_POLL_MS);
-        wake = nap.wake;
-        await nap.done;
-      }
-      wake = null;
-      heard = false;
+      await nap.sleep(HEALTH_POLL_MS);
     }
   } finally {
     for (const stop of followed.values()) stop();
